@@ -1,0 +1,142 @@
+"""The immutable picture of one school's MIS at one moment.
+
+Only what logins and classes need is kept: names, ids, year and groups, staff email and
+role. Sensitive fields a feed may send (SEN, FSM, ethnicity, address, medical...) never
+reach these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+GROUP_REGISTRATION = "registration"
+GROUP_TEACHING = "teaching"
+GROUP_YEAR = "year"
+GROUP_HOUSE = "house"
+GROUP_OTHER = "other"
+
+
+@dataclass(frozen=True)
+class MisSchool:
+    estab: str
+    name: str = ""
+    phase: str = ""
+    current_academic_year: str = ""
+
+
+@dataclass(frozen=True)
+class MisPupil:
+    """A pupil on roll. `forename`/`surname` are the preferred names."""
+
+    mis_id: str
+    external_id: str = ""
+    upn: str = ""
+    former_upn: str = ""
+    forename: str = ""
+    surname: str = ""
+    legal_forename: str = ""
+    legal_surname: str = ""
+    year_group: str = ""  # the MIS's own name, whitespace collapsed: "Year 4", "Y6", "Reception"
+    year_group_id: str = ""
+    registration_group: str = ""  # "4ES"
+    registration_group_id: str = ""
+    group_ids: tuple[str, ...] = ()
+    status: str = ""  # "OnRoll", "Leaver", "PreAdmission"
+
+
+@dataclass(frozen=True)
+class MisStaff:
+    mis_id: str
+    external_id: str = ""
+    title: str = ""
+    forename: str = ""
+    surname: str = ""
+    legal_forename: str = ""
+    legal_surname: str = ""
+    staff_code: str = ""
+    email: str = ""  # work email only
+    is_teacher: bool = False
+    is_support: bool = False
+    roles: tuple[str, ...] = ()
+    status: str = ""  # "Current", "Future", "Previous"
+    registration_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MisGroup:
+    """A class or grouping. `kind` is one of the GROUP_* constants."""
+
+    mis_id: str
+    kind: str
+    name: str
+    external_id: str = ""
+    code: str = ""
+    subject_code: str = ""
+    subject_name: str = ""
+    pupil_ids: tuple[str, ...] = ()  # MIS ids of pupils, prefixes such as "PL-" stripped
+    staff_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """A row the client could not use, said in words for the summary page."""
+
+    endpoint: str
+    reason: str
+    row_number: int = 0
+    mis_id: str = ""
+
+
+@dataclass(frozen=True)
+class MisSnapshot:
+    school: MisSchool
+    pupils: tuple[MisPupil, ...] = ()
+    staff: tuple[MisStaff, ...] = ()
+    groups: tuple[MisGroup, ...] = ()
+    fetched_at: datetime | None = None
+    source: str = "xod"
+    problems: tuple[ParseProblem, ...] = ()
+    # Scopes the school has not granted, so fields the sync would like are absent.
+    missing_scopes: tuple[str, ...] = field(default=())
+
+    def memberships(self) -> list[tuple[str, str, str]]:
+        """(group mis id, person mis id, "pupil" or "staff") for every member of every group."""
+        rows = []
+        for group in self.groups:
+            rows += [(group.mis_id, pupil_id, "pupil") for pupil_id in group.pupil_ids]
+            rows += [(group.mis_id, staff_id, "staff") for staff_id in group.staff_ids]
+        return rows
+
+
+def snapshot_to_dict(snapshot: MisSnapshot) -> dict[str, Any]:
+    """A JSON-ready dict (for a JSONField on a sync run)."""
+    data = asdict(snapshot)
+    data["fetched_at"] = snapshot.fetched_at.isoformat() if snapshot.fetched_at else None
+    return data
+
+
+def _build(cls: Any, data: dict[str, Any]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    for name, value in data.items():
+        if name not in known:
+            continue
+        kwargs[name] = tuple(value) if isinstance(value, list) else value
+    return cls(**kwargs)
+
+
+def snapshot_from_dict(data: dict[str, Any]) -> MisSnapshot:
+    """The inverse of `snapshot_to_dict`; unknown keys are ignored."""
+    fetched_at = data.get("fetched_at")
+    return MisSnapshot(
+        school=_build(MisSchool, data["school"]),
+        pupils=tuple(_build(MisPupil, row) for row in data.get("pupils", [])),
+        staff=tuple(_build(MisStaff, row) for row in data.get("staff", [])),
+        groups=tuple(_build(MisGroup, row) for row in data.get("groups", [])),
+        fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
+        source=data.get("source", "xod"),
+        problems=tuple(_build(ParseProblem, row) for row in data.get("problems", [])),
+        missing_scopes=tuple(data.get("missing_scopes", ())),
+    )
