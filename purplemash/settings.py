@@ -13,9 +13,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
+
+# Lets admin and other generic classes be subscripted at run time (ModelAdmin[School]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -112,7 +116,9 @@ CREDENTIALS_KEY = env_str("CREDENTIALS_KEY")
 if not CREDENTIALS_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("CREDENTIALS_KEY must be set when DEBUG is off.")
-    CREDENTIALS_KEY = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    CREDENTIALS_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(SECRET_KEY.encode()).digest()
+    ).decode()
 
 # --- Celery -------------------------------------------------------------------------------
 # REDIS_URL makes Redis the broker and result store. Without it a real worker still runs,
@@ -131,6 +137,7 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_results_dir}"

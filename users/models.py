@@ -44,9 +44,7 @@ class UserManager(BaseUserManager["User"]):
         """Support staff sign in to Django admin with a username that has no school."""
         return self.get(school__isnull=True, username__iexact=username)
 
-    def create_user(
-        self, username: str, password: str | None = None, **fields: Any
-    ) -> User:
+    def create_user(self, username: str, password: str | None = None, **fields: Any) -> User:
         user = self.model(username=username, **fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -151,9 +149,7 @@ class YearGroup(models.Model):
 
     class Meta:
         ordering = ["school", "position"]
-        constraints = [
-            models.UniqueConstraint("school", "code", name="one_year_group_per_nc_code")
-        ]
+        constraints = [models.UniqueConstraint("school", "code", name="one_year_group_per_nc_code")]
 
     def __str__(self) -> str:
         return self.name

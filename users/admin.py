@@ -1,0 +1,108 @@
+"""Django admin for support staff: inspection first, so most fields are read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from .models import ClassMembership, School, SchoolClass, User, YearGroup
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin[School]):
+    list_display = ["name", "estab", "slug", "created_at"]
+    search_fields = ["name", "estab", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin[User]):
+    list_display = [
+        "username",
+        "forename",
+        "surname",
+        "role",
+        "school",
+        "year_group",
+        "is_active",
+        "archived_at",
+    ]
+    list_filter = [
+        "role",
+        "is_active",
+        "is_staff",
+        ("archived_at", admin.EmptyFieldListFilter),
+        "school",
+    ]
+    list_select_related = ["school", "year_group"]
+    search_fields = ["username", "forename", "surname", "email", "upn", "mis_id", "mis_external_id"]
+    ordering = ["school", "surname", "forename"]
+    fieldsets = [
+        (None, {"fields": ["school", "role", "username", "password"]}),
+        ("Person", {"fields": ["forename", "surname", "email", "year_group"]}),
+        ("MIS link", {"fields": ["mis_source", "mis_external_id", "mis_id", "upn"]}),
+        (
+            "Status",
+            {"fields": ["is_active", "archived_at", "purge_after", "date_joined", "last_login"]},
+        ),
+        ("Support staff", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["school", "role", "username", "password1", "password2"],
+            },
+        ),
+    ]
+    readonly_fields = [
+        "mis_source",
+        "mis_external_id",
+        "mis_id",
+        "upn",
+        "archived_at",
+        "purge_after",
+        "date_joined",
+        "last_login",
+    ]
+    filter_horizontal = ["groups", "user_permissions"]
+
+
+@admin.register(YearGroup)
+class YearGroupAdmin(admin.ModelAdmin[YearGroup]):
+    list_display = ["name", "code", "school", "position"]
+    list_filter = ["school"]
+    list_select_related = ["school"]
+    search_fields = ["name", "code", "school__name"]
+
+
+class MembershipInline(admin.TabularInline[ClassMembership, SchoolClass]):
+    model = ClassMembership
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["user", "role"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SchoolClass)
+class SchoolClassAdmin(admin.ModelAdmin[SchoolClass]):
+    list_display = ["name", "kind", "subject", "year_group", "school", "mis_id", "archived"]
+    list_filter = ["kind", "archived", "school"]
+    list_select_related = ["school", "year_group"]
+    search_fields = ["name", "subject", "mis_id", "school__name"]
+    readonly_fields = ["mis_id"]
+    inlines = [MembershipInline]
+
+
+@admin.register(ClassMembership)
+class ClassMembershipAdmin(admin.ModelAdmin[ClassMembership]):
+    list_display = ["user", "school_class", "role"]
+    list_filter = ["role", "school_class__school"]
+    list_select_related = ["user", "school_class"]
+    search_fields = ["user__username", "school_class__name"]
+    raw_id_fields = ["user", "school_class"]
