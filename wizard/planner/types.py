@@ -171,9 +171,7 @@ class SyncPlan:
         return bool(self.hold_reasons) and not self.brake_confirmed
 
     def of(self, category: Category, role: str | None = None) -> list[AccountChange]:
-        return [
-            c for c in self.accounts if c.category == category and role in (None, c.role)
-        ]
+        return [c for c in self.accounts if c.category == category and role in (None, c.role)]
 
     def counts(self) -> dict[str, int]:
         """The summary's counts, with the keys of `mis_sync --json`."""
@@ -191,8 +189,13 @@ class SyncPlan:
 
     @property
     def has_changes(self) -> bool:
-        touched = {Category.NEW, Category.RETURNING, Category.MOVED, Category.UPDATED,
-                   Category.LEAVER}
+        touched = {
+            Category.NEW,
+            Category.RETURNING,
+            Category.MOVED,
+            Category.UPDATED,
+            Category.LEAVER,
+        }
         return any(c.category in touched for c in self.accounts) or any(
             c.category != ClassCategory.UNCHANGED for c in self.classes
         )
