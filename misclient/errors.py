@@ -35,9 +35,7 @@ MALFORMED_RESPONSE = (
     "Xporter sent an answer that could not be read ({detail}). Trying again will not "
     "help: please contact support."
 )
-SERVICE_ERROR = (
-    "Xporter reported an error: {detail}. If it happens again, please contact support."
-)
+SERVICE_ERROR = "Xporter reported an error: {detail}. If it happens again, please contact support."
 
 
 class XodError(Exception):
@@ -113,11 +111,6 @@ def bad_credentials(detail: str = "") -> BadCredentials:
 
 def authorisation_paused(detail: str = "") -> AuthorisationPaused:
     return AuthorisationPaused(AUTHORISATION_PAUSED, detail=detail)
-
-
-def scope_not_granted(what: str, scopes: tuple[str, ...], detail: str = "") -> ScopeNotGranted:
-    message = SCOPE_NOT_GRANTED.format(what=what, scopes=" or ".join(scopes))
-    return ScopeNotGranted(message, scopes=scopes, detail=detail)
 
 
 def mis_unreachable(detail: str, status: int = 0) -> MisUnreachable:

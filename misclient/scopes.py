@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from misclient.errors import SCOPE_NOT_GRANTED, ScopeNotGranted
+
 
 @dataclass(frozen=True)
 class RequiredScope:
@@ -64,3 +66,21 @@ def describe_missing_scopes(scopes: Iterable[str]) -> list[str]:
         MISSING_SCOPE_NOTE.format(scope=scope, what=OPTIONAL_SCOPES.get(scope, "some details"))
         for scope in scopes
     ]
+
+
+def scope_error(missing: list[RequiredScope], detail: str = "") -> ScopeNotGranted:
+    """The error for required scopes the school has not granted; `scopes` on it holds the
+    preferred scope of each, the message names the alternatives too."""
+    what = " and ".join(need.what for need in missing)
+    ask = " and ".join(" (or ".join(need.alternatives) + ")" for need in missing)
+    message = SCOPE_NOT_GRANTED.format(what=what, scopes=ask)
+    preferred = tuple(need.alternatives[0] for need in missing)
+    return ScopeNotGranted(message, scopes=preferred, detail=detail)
+
+
+def required_for(endpoint: str) -> RequiredScope:
+    """The required scope of a data endpoint ("Students", "Groups"...)."""
+    return next(
+        (need for need in REQUIRED_SCOPES if endpoint in need.endpoint.split("/")),
+        REQUIRED_SCOPES[0],
+    )

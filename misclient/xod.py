@@ -1,0 +1,338 @@
+"""A client for Groupcall Xporter on Demand (XoD), one school per client.
+
+Reference: `shared/reference/xod-api.md`; the section each call follows is named beside
+it. Every HTTP call goes through `Transport.send` (timeouts, retries, typed errors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from misclient import errors
+from misclient.envelope import Row, data_sets, exception_message, get_ci, pagination
+from misclient.parse import build_snapshot, csv, text
+from misclient.scopes import missing_optional, missing_required, required_for, scope_error
+from misclient.snapshot import MisSnapshot
+from misclient.transport import RetryPolicy, Transport
+
+THIRD_PARTY_ID = "XporterOnDemand"
+# Tokens live for days; refreshing a little early avoids one expiring mid-fetch.
+TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
+# Used only if a token answer has no usable `expires`.
+FALLBACK_TOKEN_LIFETIME = timedelta(hours=1)
+DEFAULT_PAGE_SIZE = 1000
+MAX_PAGES = 10_000  # a guard against a server that never reaches its last page
+
+STUDENT_OPTIONS = ("includeGroupIds",)
+GROUP_OPTIONS = ("includeMembersIds", "includeSubjects")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    expires: datetime
+
+
+class TokenCache:
+    """Tokens by school, safe to share between clients and threads of one process."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, ...], Token] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> Token | None:
+        with self._lock:
+            return self._tokens.get(key)
+
+    def put(self, key: tuple[str, ...], token: Token) -> None:
+        with self._lock:
+            self._tokens[key] = token
+
+
+@dataclass(frozen=True)
+class TokenDetails:
+    """What `GET TokenDetails` says about our access to one school."""
+
+    estab: str
+    name: str
+    relying_party: str
+    expires: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    """One page fetched: `page` of `page_count` of `endpoint`; `pages_fetched` counts all
+    pages of the whole fetch so far."""
+
+    endpoint: str
+    page: int
+    page_count: int
+    pages_fetched: int
+
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+def _parse_expires(value: Any, now: datetime) -> datetime:
+    try:
+        expires = datetime.fromisoformat(text(value))
+    except ValueError:
+        return now + FALLBACK_TOKEN_LIFETIME
+    return expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+
+
+def _classify(message: str, endpoint: str) -> errors.XodError:
+    """The typed error for an `ExceptionMessage` from a data endpoint."""
+    lowered = message.lower()
+    if "paused" in lowered:
+        return errors.authorisation_paused(message)
+    if "scope" in lowered:
+        return scope_error([required_for(endpoint)], detail=message)
+    return errors.service_error(message)
+
+
+class XodClient:
+    """Reads one school's data from XoD.
+
+    `base_url` is the data API root (".../api/v1/"), `token_url` the GetToken address
+    (current or legacy path). `timeout` applies to every call; `sleep` and `clock` are
+    injectable for tests. Pass one `token_cache` to several clients to share tokens.
+    """
+
+    def __init__(
+        self,
+        *,
+        estab: str,
+        secret: str,
+        base_url: str,
+        token_url: str,
+        relying_party: str,
+        timeout: float = 30.0,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utcnow,
+        token_cache: TokenCache | None = None,
+    ) -> None:
+        self.estab = estab.strip()
+        self.base_url = base_url.rstrip("/") + "/"
+        self.token_url = token_url
+        self.relying_party = relying_party
+        self.page_size = page_size
+        self._secret = secret
+        self._clock = clock
+        self._tokens = token_cache or TokenCache()
+        self._transport = Transport(timeout=timeout, retry=retry, session=session, sleep=sleep)
+
+    @classmethod
+    def from_settings(cls, *, estab: str, secret: str, **overrides: Any) -> XodClient:
+        """A client configured from the Django settings XOD_*; `overrides` (a school's own
+        base_url, token_url...) win over them."""
+        from django.conf import settings
+
+        options: dict[str, Any] = {
+            "base_url": settings.XOD_BASE_URL,
+            "token_url": settings.XOD_TOKEN_URL,
+            "relying_party": settings.XOD_RELYING_PARTY,
+            "timeout": float(settings.XOD_TIMEOUT_SECONDS),
+        }
+        options.update(overrides)
+        return cls(estab=estab, secret=secret, **options)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> XodClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- Token ("Token" section) ------------------------------------------------------
+
+    def _cache_key(self) -> tuple[str, ...]:
+        # The secret's hash, not the secret: a re-authorised school gets a new token.
+        secret_hash = hashlib.sha256(self._secret.encode()).hexdigest()
+        return (self.token_url, self.relying_party, self.estab, secret_hash)
+
+    def token(self, *, fresh: bool = False) -> str:
+        """A token for this school: the cached one unless it expires within
+        TOKEN_REFRESH_MARGIN or `fresh` is set. Raises BadCredentials, AuthorisationPaused,
+        MisUnreachable or MalformedResponse."""
+        cached = None if fresh else self._tokens.get(self._cache_key())
+        if cached and cached.expires - TOKEN_REFRESH_MARGIN > self._clock():
+            return cached.value
+        token = self._request_token()
+        self._tokens.put(self._cache_key(), token)
+        return token.value
+
+    def _request_token(self) -> Token:
+        payload = {
+            "estab": self.estab,
+            "relyingParty": self.relying_party,
+            "password": self._secret,
+            "thirdpartyid": THIRD_PARTY_ID,
+        }
+        response = self._transport.send("POST", self.token_url, json=payload)
+        body = self._token_body(response)
+        message = exception_message(body)
+        if message:
+            paused = "paused" in message.lower()
+            raise (
+                errors.authorisation_paused(message) if paused else errors.bad_credentials(message)
+            )
+        if response.status_code >= 400:
+            raise errors.bad_credentials(f"HTTP {response.status_code} from the token service")
+        value = text(get_ci(body, "token"))
+        if not value:
+            raise errors.malformed_response("the token answer has no token")
+        return Token(value, _parse_expires(get_ci(body, "expires"), self._clock()))
+
+    @staticmethod
+    def _token_body(response: requests.Response) -> Row:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if response.status_code in (400, 401, 403):
+                raise errors.bad_credentials(f"HTTP {response.status_code}") from exc
+            raise errors.malformed_response("the token answer is not JSON") from exc
+        if not isinstance(body, dict):
+            raise errors.malformed_response("the token answer is not a JSON object")
+        return body
+
+    # -- Data calls ("Data endpoints", "Response envelope") ---------------------------
+
+    def _authorised_get(self, path: str, params: dict[str, str]) -> requests.Response:
+        """GET with our token; on 401 ("expired or wrong token") refresh once and retry."""
+        for fresh in (False, True):
+            headers = {"Authorization": f"Idaas {self.token(fresh=fresh)}"}
+            response = self._transport.send(
+                "GET", self.base_url + path, params=params, headers=headers
+            )
+            if response.status_code != 401:
+                return response
+        raise errors.BadCredentials(errors.ACCESS_WITHDRAWN, detail=f"HTTP 401 from {path}")
+
+    def get_body(self, path: str, params: dict[str, str] | None = None) -> Row:
+        """The JSON object answered for `path` (relative to base_url). Raises the typed
+        errors of the module `errors` for error bodies, bad JSON and failed requests."""
+        response = self._authorised_get(path, params or {})
+        endpoint = path.rstrip("/").split("/")[-1]
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if response.status_code >= 400:
+                raise errors.service_error(f"HTTP {response.status_code} from {path}") from exc
+            raise errors.malformed_response(f"the answer from {endpoint} is not JSON") from exc
+        if not isinstance(body, dict):
+            raise errors.malformed_response(f"the answer from {endpoint} is not a JSON object")
+        message = exception_message(body)
+        if message:
+            raise _classify(message, endpoint)
+        if response.status_code >= 400:
+            raise errors.service_error(f"HTTP {response.status_code} from {path}")
+        return body
+
+    def token_details(self) -> TokenDetails:
+        """What our token allows ("Authorisation by the school": TokenDetails); also a
+        good "Test connection"."""
+        body = self.get_body("TokenDetails")
+        return TokenDetails(
+            estab=text(get_ci(body, "Estab")),
+            name=text(get_ci(body, "Name")),
+            relying_party=text(get_ci(body, "RelyingParty")),
+            expires=text(get_ci(body, "Expires")),
+            scopes=csv(get_ci(body, "Scopes")),
+        )
+
+    def _params(self, options: tuple[str, ...], page: int | None) -> dict[str, str]:
+        params = {"options": ",".join(options)} if options else {}
+        if page is not None:
+            params.update(page=str(page), pageSize=str(self.page_size))
+        return params
+
+    def fetch_sets(
+        self,
+        endpoint: str,
+        *,
+        options: tuple[str, ...] = (),
+        paged: bool = True,
+        on_page: Callable[[str, int, int], None] | None = None,
+    ) -> dict[str, list[Any]]:
+        """Every row of `School/{estab}/{endpoint}`, all pages, by lower-cased set name.
+
+        Pages with `page`/`pageSize` and stops when PageNumber >= PageCount, never on
+        NextPage (set even on the last page). `on_page(endpoint, page, page_count)` is
+        called after each page.
+        """
+        sets: dict[str, list[Any]] = {}
+        for page in range(1, MAX_PAGES + 1):
+            body = self.get_body(
+                f"School/{self.estab}/{endpoint}", self._params(options, page if paged else None)
+            )
+            for name, rows in data_sets(body).items():
+                sets.setdefault(name, []).extend(rows)
+            info = pagination(body)
+            if on_page:
+                on_page(endpoint, page, info.page_count if info else 1)
+            if info is None or info.page_number >= info.page_count:
+                return sets
+            if info.page_number != page:
+                raise errors.malformed_response(
+                    f"{endpoint} answered page {info.page_number} for page {page}"
+                )
+        raise errors.malformed_response(f"{endpoint} has more than {MAX_PAGES} pages")
+
+    def fetch_snapshot(self, progress: ProgressCallback | None = None) -> MisSnapshot:
+        """The school's SchoolInfo, Students (on roll), Staff (all current staff, teachers
+        or not: the planner filters) and Groups with members, as one snapshot.
+
+        Raises ScopeNotGranted before reading anything if a required scope is missing;
+        optional scopes that are missing end up in `snapshot.missing_scopes`.
+        """
+        scopes = self.token_details().scopes
+        if missing := missing_required(scopes):
+            raise scope_error(missing)
+        on_page = _page_counter(progress)
+        school = self.fetch_sets("SchoolInfo", paged=False, on_page=on_page)
+        students = self.fetch_sets("Students", options=STUDENT_OPTIONS, on_page=on_page)
+        staff = self.fetch_sets("Staff", on_page=on_page)
+        groups = self.fetch_sets("Groups", options=GROUP_OPTIONS, on_page=on_page)
+        return build_snapshot(
+            estab=self.estab,
+            school_info=school.get("schoolinfo", []),
+            students=students.get("students", []),
+            staff=staff.get("staff", []),
+            groups=groups.get("group", []) + groups.get("groups", []),
+            student_members=groups.get("studentmembers", []),
+            staff_members=groups.get("staffmembers", []),
+            fetched_at=self._clock(),
+            missing_scopes=missing_optional(scopes),
+        )
+
+
+def _page_counter(progress: ProgressCallback | None) -> Callable[[str, int, int], None]:
+    """Adapts fetch_sets' per-endpoint page reports into FetchProgress with a running total."""
+    fetched = 0
+
+    def on_page(endpoint: str, page: int, page_count: int) -> None:
+        nonlocal fetched
+        fetched += 1
+        if progress:
+            progress(FetchProgress(endpoint, page, page_count, fetched))
+
+    return on_page
