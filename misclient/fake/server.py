@@ -1,0 +1,139 @@
+"""The fake XoD server over real HTTP: a standard-library ThreadingHTTPServer around
+`FakeXodApp`. Start it in a thread (`start()`, tests) or in the foreground
+(`serve_forever()`, the `fake_xod` command).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from misclient.fake.app import DEFAULT_TOKEN_LIFETIME, FakeXodApp
+from misclient.fake.dataset import FakeDataset
+from misclient.fake.responses import Answer
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], app: FakeXodServer) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout) closes its socket mid-answer: not an error here.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests.Session expects
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        answer = self.server.app.handle(method, self.path, headers, body)
+        if answer.delay and self.server.app.stopping.wait(answer.delay):
+            return
+        self._write(answer)
+
+    def _write(self, answer: Answer) -> None:
+        if isinstance(answer.body, bytes):
+            payload = answer.body
+        else:
+            payload = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request log is `requests()`; stderr noise helps nobody in tests
+
+
+class FakeXodServer(FakeXodApp):
+    """A fake XoD on `host:port` (port 0: any free port), serving `dataset`.
+
+    URLs: `base_url` (the data API), `token_url` (current token path),
+    `legacy_token_url`, `control_url`. See FakeXodApp for the fault-injection API.
+    """
+
+    def __init__(
+        self,
+        dataset: FakeDataset | dict[str, Any] | str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+        **options: Any,
+    ) -> None:
+        super().__init__(dataset, token_lifetime=token_lifetime, **options)
+        self.stopping = threading.Event()
+        self._httpd = _HTTPServer((host, port), self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
+        return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/api/v1/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.root_url}/api/oauth/GetToken"
+
+    @property
+    def legacy_token_url(self) -> str:
+        return f"{self.root_url}/idaas/sts/STS/GetToken"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.root_url}/_fake/"
+
+    def start(self) -> FakeXodServer:
+        """Serve in a background thread; returns self, so `FakeXodServer(d).start()`."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="fake-xod", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until stop() (from another thread) or KeyboardInterrupt."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
+    def stop(self) -> None:
+        """Stop serving; hung answers are abandoned."""
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeXodServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
