@@ -98,7 +98,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "users.credentials.PupilPasswordHasher",  # generated pupil passwords: see its docstring
+]
 LOGIN_URL = "admin:login"
+# Staff activation links are valid for 3 days (users/activation.py).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -151,7 +157,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "purge-leavers": {"task": "wizard.purge_leavers", "schedule": 24 * 3600},
+}
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS).

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -88,6 +89,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True, blank=True, help_text="An archived account is deleted after this date."
     )
 
+    # Pupils' credentials stay printable on login cards: `password` holds the hash used to
+    # sign in, `printable_password` the same password encrypted with CREDENTIALS_KEY.
+    password_format = models.CharField(max_length=20, blank=True)
+    printable_password = models.TextField(blank=True, editable=False)
+
     # The MIS record this account is linked to (see DESIGN.md, "Identity").
     mis_source = models.CharField(max_length=20, blank=True)
     mis_external_id = models.CharField("MIS external id", max_length=64, blank=True)
@@ -129,6 +135,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def check_password(self, raw_password: str | None) -> bool:
+        """Pupils keep their cheap generated-password hash (see PupilPasswordHasher);
+        Django would otherwise re-hash it at full cost on their first sign-in."""
+        if self.role != self.Role.PUPIL:
+            return super().check_password(raw_password)
+        return check_password(raw_password, self.password)
 
     @property
     def full_name(self) -> str:

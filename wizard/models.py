@@ -1,0 +1,172 @@
+"""What the sync keeps: each school's XoD connection and sync settings, the answers an
+administrator gave about possible duplicates, and every sync run with its change rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from users import crypto
+from users.models import School, SchoolClass
+
+
+class MisConnection(models.Model):
+    """How to reach a school's MIS through XoD. The secret is encrypted at rest."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="mis_connection")
+    source = models.CharField(max_length=20, default="xod")
+    secret_encrypted = models.TextField(editable=False)
+    # Empty means the XOD_* settings; a school may be pointed elsewhere (the fake server).
+    base_url = models.URLField(blank=True)
+    token_url = models.URLField(blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} connection of {self.school}"
+
+    @property
+    def secret(self) -> str:
+        return crypto.decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = crypto.encrypt(value)
+
+
+class SyncSettings(models.Model):
+    """A school's choices, saved for next time. Formats apply to new accounts only."""
+
+    class StaffScope(models.TextChoices):
+        TEACHERS = "teachers", "Teachers only (recommended)"
+        ALL = "all", "All staff"
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="sync_settings")
+    pupil_username_format = models.CharField(max_length=100, default="forename_surname_initial")
+    staff_username_format = models.CharField(max_length=100, default="forename_initial_surname")
+    staff_scope = models.CharField(
+        max_length=10, choices=StaffScope.choices, default=StaffScope.TEACHERS
+    )
+    # NC year code -> password format ("pin2", "pin4", "word_digits", "random")
+    password_formats = models.JSONField(default=dict, blank=True)
+    # MIS year-group name -> NC year code
+    year_mapping = models.JSONField(default=dict, blank=True)
+    # MIS ids of the teaching groups to import
+    subject_groups = models.JSONField(default=list, blank=True)
+    leaver_grace_days = models.PositiveIntegerField(
+        default=90, help_text="Days an archived leaver is kept before being deleted."
+    )
+    brake_percent = models.PositiveSmallIntegerField(
+        default=10, help_text="Hold a sync that would archive more than this share of accounts."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sync settings"
+
+    def __str__(self) -> str:
+        return f"Sync settings of {self.school}"
+
+
+class NotDuplicate(models.Model):
+    """An administrator's answer "not a duplicate": never ask about this pair again."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    mis_id = models.CharField(max_length=64)
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("school", "mis_id", "account", name="one_answer_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"MIS record {self.mis_id} is not account {self.account_id}"
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        FETCHING = "fetching", "Reading the MIS"
+        PLANNED = "planned", "Ready to apply"
+        HELD = "held", "Held for confirmation"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sync_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FETCHING)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    settings_used = models.JSONField(default=dict, blank=True, editable=False)
+    decisions = models.JSONField(default=dict, blank=True, editable=False)
+    counts = models.JSONField(default=dict, blank=True)
+    hold_reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Only one sync of a school may be applying at any moment.
+            models.UniqueConstraint(
+                "school", condition=Q(status="applying"), name="one_applying_run_per_school"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync #{self.pk} of {self.school} ({self.get_status_display()})"
+
+
+class SyncChange(models.Model):
+    """One line of a run's plan: a person or a class, what will change and, once applied,
+    what it was before (`prior`), which is what undo restores."""
+
+    class Target(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        CLASS = "class", "Class"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="changes")
+    target = models.CharField(max_length=10, choices=Target.choices)
+    kind = models.CharField(max_length=20)  # a planner Category or ClassCategory
+    role = models.CharField(max_length=10, blank=True)
+    mis_id = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_changes",
+    )
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    planned: models.JSONField[Any, Any] = models.JSONField(default=dict)
+    prior: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name or self.mis_id}"

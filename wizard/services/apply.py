@@ -1,0 +1,166 @@
+"""Applying a planned sync run: every change in one transaction, with bulk queries.
+
+The number of queries does not grow with the number of pupils: each step loads or writes
+all of its rows at once. A failure anywhere rolls everything back, the claim included,
+so the run stays PLANNED and can be applied again; a run already applied is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from users.activation import activation_emails_send
+from users.models import School, User
+from wizard.models import NotDuplicate, SyncChange, SyncRun
+from wizard.planner.types import AccountChange, Category
+from wizard.services import memberships
+from wizard.services.accounts import ACCOUNT_FIELDS, account_prior, account_update, new_account
+from wizard.services.classes import classes_apply, year_groups_ensure
+from wizard.services.plan_store import StoredPlan, plan_load
+from wizard.services.runs import SyncError
+from wizard.services.selectors import sync_settings_of
+
+logger = logging.getLogger(__name__)
+
+NOT_PLANNED = "Only a planned sync can be applied (this one is {status})."
+STALE = (
+    "The school's accounts have changed since this summary was made (sync #{other} was "
+    "applied or undone since). Please run the sync again to see an up-to-date summary."
+)
+HELD = "This sync is held: {reasons} Confirm it explicitly to apply it."
+CRASHED = "Something went wrong while applying, so nothing was changed. Please try again."
+
+Applied = list[tuple[User, AccountChange]]
+
+
+def sync_run_apply(*, run: SyncRun) -> SyncRun:
+    """Applies `run` once. Returns the run, APPLIED (or as it was if another worker got
+    there first). Raises SyncError, with the run marked FAILED, when it may not apply."""
+    try:
+        with transaction.atomic():
+            # One school, one apply at a time: the school row is the lock.
+            school = School.objects.select_for_update().get(pk=run.school_id)
+            claimed = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
+                status=SyncRun.Status.APPLYING
+            )
+            if not claimed:
+                run.refresh_from_db()
+                _refuse_unless_done(run)
+                return run
+            _refuse_if_stale(run)
+            _apply_plan(run, school, plan_load(run))
+            SyncRun.objects.filter(pk=run.pk).update(
+                status=SyncRun.Status.APPLIED, applied_at=timezone.now(), error=""
+            )
+            # Never from inside the transaction: only once the accounts really exist.
+            transaction.on_commit(partial(staff_activation_send, run_id=run.pk))
+    except SyncError as error:
+        _mark_failed(run, str(error))
+        raise
+    except Exception:
+        logger.exception("Sync run %s failed while applying", run.pk)
+        _mark_failed(run, CRASHED)
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def staff_activation_send(*, run_id: int) -> int:
+    """Emails every new member of staff of the run a link to set their password. A mail
+    server failure is logged and leaves the sync applied: the emails can be sent again."""
+    new_staff = User.objects.filter(
+        sync_changes__run_id=run_id,
+        sync_changes__kind=Category.NEW,
+        role=User.Role.STAFF,
+    ).select_related("school")
+    try:
+        return activation_emails_send(list(new_staff))
+    except OSError:
+        logger.exception("Activation emails of sync run %s could not be sent", run_id)
+        return 0
+
+
+def _refuse_unless_done(run: SyncRun) -> None:
+    if run.status in (SyncRun.Status.APPLIED, SyncRun.Status.APPLYING):
+        return
+    if run.status == SyncRun.Status.HELD:
+        raise SyncError(HELD.format(reasons=" ".join(run.hold_reasons)))
+    raise SyncError(NOT_PLANNED.format(status=run.get_status_display().lower()))
+
+
+def _refuse_if_stale(run: SyncRun) -> None:
+    since = run.planned_at or run.created_at
+    other = (
+        SyncRun.objects.filter(school_id=run.school_id)
+        .exclude(pk=run.pk)
+        .filter(Q(applied_at__gt=since) | Q(undone_at__gt=since))
+        .first()
+    )
+    if other is not None:
+        raise SyncError(STALE.format(other=other.pk))
+
+
+def _mark_failed(run: SyncRun, message: str) -> None:
+    SyncRun.objects.filter(pk=run.pk).exclude(status=SyncRun.Status.APPLIED).update(
+        status=SyncRun.Status.FAILED, error=message
+    )
+
+
+def _apply_plan(run: SyncRun, school: School, stored: StoredPlan) -> None:
+    source = run.settings_used.get("source", "xod")
+    years = year_groups_ensure(school=school, plan=stored.plan)
+    class_ids = classes_apply(school=school, stored=stored, years=years)
+    applied = _existing_accounts_update(school, stored, years, source)
+    applied += _new_accounts_create(school, stored, years, source)
+    memberships.memberships_apply(applied=applied, class_ids=class_ids)
+    _remember_not_duplicates(school, stored)
+    SyncChange.objects.bulk_update(stored.rows(), ["account", "school_class", "prior"])
+
+
+def _existing_accounts_update(
+    school: School, stored: StoredPlan, years: dict[str, int], source: str
+) -> Applied:
+    pairs = stored.accounts_of(
+        Category.UPDATED, Category.MOVED, Category.RETURNING, Category.LEAVER
+    )
+    accounts = User.objects.filter(school=school).in_bulk([c.account_id for _, c in pairs])
+    class_ids = memberships.managed_class_ids(list(accounts))
+    grace = timedelta(days=sync_settings_of(school).leaver_grace_days)
+    now = timezone.now()
+    applied = []
+    for row, change in pairs:
+        user = accounts[change.account_id]
+        row.account = user
+        row.prior = account_prior(user, class_ids.get(user.pk, set()))
+        account_update(user, change, years=years, source=source, now=now, grace=grace)
+        applied.append((user, change))
+    User.objects.bulk_update([user for user, _ in applied], ACCOUNT_FIELDS)
+    return [(user, change) for user, change in applied if change.category != Category.LEAVER]
+
+
+def _new_accounts_create(
+    school: School, stored: StoredPlan, years: dict[str, int], source: str
+) -> Applied:
+    pairs = stored.accounts_of(Category.NEW)
+    users = User.objects.bulk_create(
+        [new_account(school, change, years=years, source=source) for _, change in pairs]
+    )
+    for user, (row, _) in zip(users, pairs, strict=True):
+        row.account = user
+    return [(user, change) for user, (_, change) in zip(users, pairs, strict=True)]
+
+
+def _remember_not_duplicates(school: School, stored: StoredPlan) -> None:
+    """A possible duplicate answered "create a new account" is not asked again."""
+    answers = [
+        NotDuplicate(school=school, mis_id=change.mis_id, account_id=change.candidate_account_id)
+        for _, change in stored.accounts_of(Category.NEW)
+        if change.candidate_account_id
+    ]
+    NotDuplicate.objects.bulk_create(answers, ignore_conflicts=True)

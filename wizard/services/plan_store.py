@@ -1,0 +1,123 @@
+"""A plan kept as a run's change rows, so that what the administrator saw is exactly
+what is applied, and each line can later show its before and after."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from wizard.models import SyncChange, SyncRun
+from wizard.planner.types import (
+    AccountChange,
+    Category,
+    ClassCategory,
+    ClassChange,
+    Decisions,
+    SyncPlan,
+)
+
+
+def _json(change: AccountChange | ClassChange) -> dict[str, Any]:
+    data = asdict(change)
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
+
+
+def _from_json(cls: type[Any], data: dict[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+    return cls(**kwargs)
+
+
+def plan_store(*, run: SyncRun, plan: SyncPlan) -> None:
+    """Replaces the run's change rows by `plan` (unchanged lines are not kept)."""
+    run.changes.all().delete()
+    rows = [
+        SyncChange(
+            run=run,
+            target=SyncChange.Target.ACCOUNT,
+            kind=change.category,
+            role=change.role,
+            mis_id=change.mis_id,
+            name=change.name[:200],
+            username=change.username,
+            reason=change.reason,
+            account_id=change.account_id or change.candidate_account_id,
+            planned=_json(change),
+        )
+        for change in plan.accounts
+        if change.category != Category.UNCHANGED
+    ]
+    rows += [
+        SyncChange(
+            run=run,
+            target=SyncChange.Target.CLASS,
+            kind=change.category,
+            mis_id=change.mis_id,
+            name=change.name[:200],
+            school_class_id=change.class_id,
+            planned=_json(change),
+        )
+        for change in plan.classes
+        if change.category != ClassCategory.UNCHANGED
+    ]
+    SyncChange.objects.bulk_create(rows)
+
+
+@dataclass
+class StoredPlan:
+    """A run's plan with each line beside its change row (to record what was done)."""
+
+    accounts: list[tuple[SyncChange, AccountChange]]
+    classes: list[tuple[SyncChange, ClassChange]]
+    plan: SyncPlan
+
+    def accounts_of(self, *categories: Category) -> list[tuple[SyncChange, AccountChange]]:
+        return [(row, c) for row, c in self.accounts if c.category in categories]
+
+    def classes_of(self, *categories: ClassCategory) -> list[tuple[SyncChange, ClassChange]]:
+        return [(row, c) for row, c in self.classes if c.category in categories]
+
+    def rows(self) -> list[SyncChange]:
+        return [row for row, _ in self.accounts] + [row for row, _ in self.classes]
+
+
+def plan_load(run: SyncRun) -> StoredPlan:
+    """The plan as stored on `run` (without its unchanged lines)."""
+    accounts, classes = [], []
+    for row in run.changes.order_by("id"):
+        data = dict(row.planned)
+        if row.target == SyncChange.Target.ACCOUNT:
+            data["category"] = Category(data["category"])
+            accounts.append((row, _from_json(AccountChange, data)))
+        else:
+            data["category"] = ClassCategory(data["category"])
+            classes.append((row, _from_json(ClassChange, data)))
+    plan = SyncPlan(
+        accounts=tuple(change for _, change in accounts),
+        classes=tuple(change for _, change in classes),
+        hold_reasons=tuple(run.hold_reasons),
+        brake_confirmed=bool(run.decisions.get("confirm_brake")),
+    )
+    return StoredPlan(accounts=accounts, classes=classes, plan=plan)
+
+
+def decisions_to_json(decisions: Decisions) -> dict[str, Any]:
+    return {
+        "duplicates": dict(decisions.duplicates),
+        "all_duplicates": decisions.all_duplicates,
+        "not_duplicates": sorted(
+            [mis_id, account_id] for mis_id, account_id in decisions.not_duplicates
+        ),
+        "confirm_brake": decisions.confirm_brake,
+    }
+
+
+def decisions_from_json(data: dict[str, Any]) -> Decisions:
+    return Decisions(
+        duplicates=dict(data.get("duplicates", {})),
+        all_duplicates=data.get("all_duplicates", ""),
+        not_duplicates=frozenset(
+            (mis_id, account_id) for mis_id, account_id in data.get("not_duplicates", [])
+        ),
+        confirm_brake=bool(data.get("confirm_brake")),
+    )
