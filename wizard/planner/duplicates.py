@@ -1,0 +1,91 @@
+"""Possible duplicates: an MIS record with no linked account, and an unlinked account
+(made by hand, not archived, of the same role) that looks like the same person.
+
+"Looks like" is the same normalised name (transliterated, case-folded, letters only) and,
+for pupils, the same NC year when the account has one; for staff also the same work email.
+The administrator answers per record (LINK: the record takes the account over and keeps its
+login; CREATE_NEW: it gets an account of its own) or for all at once; a "not a duplicate"
+answer from an earlier run rules that pair out for good.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from anyascii import anyascii
+
+from wizard.planner.feed import PUPIL, STAFF, Person
+from wizard.planner.types import CREATE_NEW, LINK, Decisions, LocalAccount
+
+_NOT_LETTER = re.compile(r"[^a-z]+")
+
+
+def name_key(forename: str, surname: str) -> str:
+    """ "Zoë O'Brien" and "zoe obrien" give the same key; "" if either name has no letters."""
+    parts = [_NOT_LETTER.sub("", anyascii(name).casefold()) for name in (forename, surname)]
+    return " ".join(parts) if all(parts) else ""
+
+
+def find_duplicates(
+    people: Sequence[Person], accounts: Iterable[LocalAccount], decisions: Decisions
+) -> dict[int, tuple[LocalAccount, str]]:
+    """Person index -> (candidate account, the answer: LINK, CREATE_NEW or "" for none yet).
+
+    `people` are the records that could have a duplicate (in scope, not in error, not
+    matched), in the planner's order. A candidate is offered to one record only, so no two
+    records can be linked to one account: records the administrator has answered LINK for
+    choose first, then the rest in order; a record answered CREATE_NEW takes none (its
+    account is not the one), which leaves a twin free to be offered it. A record whose
+    candidates are all taken gets a new account of its own.
+    """
+    unlinked = sorted(
+        (a for a in accounts if a.role in (PUPIL, STAFF) and not a.is_linked and not a.archived),
+        key=lambda a: a.id,
+    )
+    finder = _Finder(unlinked, decisions.not_duplicates)
+    answers = {mis_id: a for mis_id, a in decisions.duplicates.items() if a in (LINK, CREATE_NEW)}
+    linking_first = [p for p in people if answers.get(p.mis_id) == LINK]
+    the_rest = [p for p in people if p.mis_id not in answers]
+    default = decisions.all_duplicates if decisions.all_duplicates in (LINK, CREATE_NEW) else ""
+    found: dict[int, tuple[LocalAccount, str]] = {}
+    for person in linking_first + the_rest:
+        candidate = finder.claim(person)
+        if candidate is not None:
+            found[person.index] = (candidate, answers.get(person.mis_id, default))
+    return found
+
+
+class _Finder:
+    def __init__(
+        self, unlinked: Sequence[LocalAccount], not_duplicates: frozenset[tuple[str, int]]
+    ) -> None:
+        self._by_name: dict[tuple[str, str], list[LocalAccount]] = {}
+        self._by_email: dict[str, list[LocalAccount]] = {}
+        for account in unlinked:
+            if key := name_key(account.forename, account.surname):
+                self._by_name.setdefault((account.role, key), []).append(account)
+            if account.role == STAFF and (email := account.email.strip().casefold()):
+                self._by_email.setdefault(email, []).append(account)
+        self._not_duplicates = not_duplicates
+        self._taken: set[int] = set()
+
+    def claim(self, person: Person) -> LocalAccount | None:
+        """The first free candidate for `person` (same email first, then same name)."""
+        for account in self._options(person):
+            if account.id not in self._taken and (
+                (person.mis_id, account.id) not in self._not_duplicates
+            ):
+                self._taken.add(account.id)
+                return account
+        return None
+
+    def _options(self, person: Person) -> list[LocalAccount]:
+        options: list[LocalAccount] = []
+        if person.role == STAFF and person.email:
+            options += self._by_email.get(person.email.casefold(), [])
+        key = name_key(person.forename, person.surname)
+        for account in self._by_name.get((person.role, key), []) if key else []:
+            if person.role != PUPIL or not account.year or account.year == person.year:
+                options.append(account)
+        return options
