@@ -1,0 +1,219 @@
+"""The sync engine end to end: fake XoD over HTTP -> plan -> apply, through mis_sync."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core import mail
+
+from tests.wizard.conftest import serve
+from tests.wizard.school_data import mis_sync, pupil, staff
+from users import crypto
+from users.models import ClassMembership, SchoolClass, User, YearGroup
+from wizard.models import SyncChange, SyncRun
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def accounts_state(school) -> list[tuple]:
+    """Everything a sync may change, to compare before and after."""
+    users = (
+        User.objects.filter(school=school)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "username",
+            "password",
+            "forename",
+            "surname",
+            "email",
+            "year_group_id",
+            "is_active",
+            "archived_at",
+            "mis_id",
+            "mis_external_id",
+            "upn",
+        )
+    )
+    members = (
+        ClassMembership.objects.filter(user__school=school)
+        .order_by("pk")
+        .values_list("user_id", "school_class_id", "role")
+    )
+    classes = (
+        SchoolClass.objects.filter(school=school)
+        .order_by("pk")
+        .values_list("pk", "name", "mis_id", "archived", "year_group_id")
+    )
+    return [*users, *members, *classes]
+
+
+def test_first_sync_creates_every_account_class_and_year(
+    school, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mis_sync()
+
+    assert result["status"] == "applied"
+    assert result["counts"]["new_pupils"] == 6
+    assert result["counts"]["new_staff"] == 2
+    usernames = set(User.objects.filter(school=school).values_list("username", flat=True))
+    assert usernames == {
+        "JohnS",
+        "JackS",
+        "JohnS2",
+        "ZoeO",
+        "LukaszN",
+        "AmiraH",
+        "EStone",
+        "ABaker",
+    }
+    assert {c.name for c in SchoolClass.objects.filter(school=school)} == {"4ES", "3AB"}
+    assert set(YearGroup.objects.filter(school=school).values_list("code", flat=True)) == {"3", "4"}
+    four_es = SchoolClass.objects.get(school=school, name="4ES")
+    assert four_es.memberships.filter(role="pupil").count() == 4
+    assert four_es.memberships.get(role="teacher").user.username == "EStone"
+    assert four_es.year_group.name == "Year 4"
+
+
+def test_new_pupils_get_printable_passwords_in_their_years_format(school):
+    mis_sync()
+    zoe = User.objects.get(school=school, username="ZoeO")
+    printed = crypto.decrypt(zoe.printable_password)
+    assert zoe.password_format == "pin4"  # Year 4 default
+    assert len(printed) == 4
+    assert printed.isdigit()
+    assert check_password(printed, zoe.password)
+    assert zoe.check_password(printed)
+
+
+def test_new_staff_get_an_activation_email_after_commit(school, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        mis_sync()
+    assert mail.outbox == []  # nothing is sent from inside the transaction
+    for callback in callbacks:
+        callback()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "abaker@school.example",
+        "estone@school.example",
+    ]
+    assert "/activate/" in mail.outbox[0].body
+    assert not User.objects.get(username="EStone").has_usable_password()
+
+
+def test_immediate_second_sync_is_all_unchanged_and_writes_nothing(school):
+    mis_sync()
+    before = accounts_state(school)
+    result = mis_sync()
+    assert result["counts"]["unchanged"] == 8
+    assert sum(v for k, v in result["counts"].items() if k != "unchanged") == 0
+    assert accounts_state(school) == before
+    assert not SyncChange.objects.filter(run_id=result["run_id"]).exists()
+
+
+def test_twins_get_two_accounts(school):
+    result = mis_sync()
+    smiths = {a["mis_id"]: a["username"] for a in result["accounts"] if a["surname"] == "Smith"}
+    assert smiths == {"101": "JohnS", "102": "JackS", "103": "JohnS2"}
+
+
+def test_existing_accounts_keep_username_and_password(school, xod, school_data):
+    mis_sync()
+    john = User.objects.get(school=school, mis_id="101")
+    old_hash, old_username = john.password, john.username
+    school_data.pupils[0] = pupil("101", "Johnny", "Smyth", 5, "5XY")
+    serve(xod, school_data)
+
+    result = mis_sync()
+
+    assert result["counts"]["moved"] == 1
+    john.refresh_from_db()
+    assert (john.username, john.password) == (old_username, old_hash)
+    assert (john.forename, john.surname, john.year_group.code) == ("Johnny", "Smyth", "5")
+    assert [c.name for c in john.classes.all()] == ["5XY"]
+
+
+def test_bad_records_are_listed_with_reasons_and_the_rest_imported(school, xod, school_data):
+    school_data.pupils.append(pupil("107", "Nora", "Noclass", 4, reg=None))
+    school_data.staff.append(staff("203", "Ned", "Nomail", email=None))
+    serve(xod, school_data)
+
+    result = mis_sync()
+
+    reasons = {e["mis_id"]: e["reason"] for e in result["errors"]}
+    assert "registration group" in reasons["107"]
+    assert "email" in reasons["203"]
+    assert result["counts"]["new_pupils"] == 6
+    assert result["counts"]["new_staff"] == 2
+    assert not User.objects.filter(mis_id__in=["107", "203"]).exists()
+
+
+def test_empty_feed_holds_the_plan_and_archives_nobody(school, xod, school_data):
+    mis_sync()
+    serve(xod, type(school_data)())
+    with pytest.raises(SystemExit) as exit_info:
+        mis_sync()
+    assert exit_info.value.code == 3
+    run = SyncRun.objects.latest("created_at")
+    assert run.status == SyncRun.Status.HELD
+    assert run.hold_reasons
+    assert User.objects.filter(school=school, archived_at__isnull=False).count() == 0
+
+
+def test_confirm_brake_applies_a_held_plan(school, xod, school_data):
+    mis_sync()
+    school_data.pupils = school_data.pupils[:2]
+    serve(xod, school_data)
+    with pytest.raises(SystemExit):
+        mis_sync()
+    result = mis_sync("--confirm-brake")
+    assert result["status"] == "applied"
+    assert result["counts"]["leavers"] == 4
+    leaver = User.objects.get(mis_id="106")
+    assert leaver.archived_at
+    assert not leaver.is_active
+    assert leaver.purge_after
+
+
+def test_dry_run_changes_nothing(school):
+    result = mis_sync("--dry-run")
+    assert result["status"] == "planned"
+    assert result["counts"]["new_pupils"] == 6
+    assert not User.objects.filter(school=school).exists()
+
+
+def test_hand_made_account_is_a_possible_duplicate_and_link_keeps_its_login(school):
+    amira = User.objects.create_user(
+        "Amira1", "her own password", school=school, forename="Amira", surname="Haddad"
+    )
+    result = mis_sync()
+    assert result["duplicates"] == [
+        {"mis_id": "106", "name": "Amira Haddad", "candidate_username": "Amira1"}
+    ]
+    assert not User.objects.filter(mis_id="106").exists()
+
+    result = mis_sync("--resolve-duplicates", "link")
+
+    amira.refresh_from_db()
+    assert amira.mis_id == "106"
+    assert amira.mis_external_id == "ext-106"
+    assert amira.username == "Amira1"
+    assert amira.check_password("her own password")
+    assert User.objects.filter(school=school, forename="Amira").count() == 1
+
+
+def test_resolving_duplicates_as_new_creates_an_account_and_remembers(school):
+    User.objects.create_user("Amira1", "pw", school=school, forename="Amira", surname="Haddad")
+    mis_sync("--resolve-duplicates", "new")
+    assert User.objects.filter(school=school, forename="Amira").count() == 2
+    result = mis_sync()
+    assert result["counts"]["duplicates"] == 0
+
+
+def test_mis_errors_are_reported_in_words(school, xod):
+    xod.pause_authorisation("8231234")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="paused"):
+        mis_sync()
+    assert SyncRun.objects.get().status == SyncRun.Status.FAILED

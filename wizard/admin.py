@@ -1,0 +1,112 @@
+"""Django admin for support staff: sync runs and their changes, read-only, with undo."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from wizard.models import MisConnection, NotDuplicate, SyncChange, SyncRun, SyncSettings
+from wizard.services.runs import SyncError
+from wizard.services.undo import sync_run_undo
+
+M = TypeVar("M", bound=Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[M]):
+    """Inspection only: nothing is added, edited or deleted here by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
+    list_display = ["id", "school", "status", "created_at", "applied_at", "summary", "started_by"]
+    list_filter = ["status", "school"]
+    list_select_related = ["school", "started_by"]
+    search_fields = ["school__name", "school__estab"]
+    date_hierarchy = "created_at"
+    actions = ["undo"]
+    exclude = ["snapshot"]
+    readonly_fields = ["changes_link"]
+
+    @admin.display(description="changes")
+    def summary(self, run: SyncRun) -> str:
+        counts = run.counts or {}
+        shown = [
+            f"{key.replace('_', ' ')} {value}"
+            for key, value in counts.items()
+            if value and key != "unchanged"
+        ]
+        return ", ".join(shown) or "no changes"
+
+    @admin.display(description="change rows")
+    def changes_link(self, run: SyncRun) -> str:
+        url = reverse("admin:wizard_syncchange_changelist") + f"?run__id__exact={run.pk}"
+        return format_html('<a href="{}">{} change rows</a>', url, run.changes.count())
+
+    @admin.action(description="Undo the selected applied syncs")
+    def undo(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
+        for run in queryset.order_by("-applied_at"):
+            try:
+                sync_run_undo(run=run)
+            except SyncError as error:
+                self.message_user(request, f"Sync #{run.pk}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"Sync #{run.pk} was undone.", messages.SUCCESS)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Needed for the undo action; every field stays read-only (get_readonly_fields).
+        return bool(request.user.is_superuser)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [f.name for f in SyncRun._meta.fields if f.name != "snapshot"] + ["changes_link"]
+
+
+@admin.register(SyncChange)
+class SyncChangeAdmin(ReadOnlyAdmin[SyncChange]):
+    list_display = ["id", "run", "target", "kind", "role", "name", "username", "mis_id", "reason"]
+    list_filter = ["target", "kind", "role", "run__school"]
+    list_select_related = ["run__school"]
+    search_fields = ["name", "username", "mis_id"]
+    raw_id_fields = ["run", "account", "school_class"]
+
+
+@admin.register(MisConnection)
+class MisConnectionAdmin(ReadOnlyAdmin[MisConnection]):
+    list_display = ["school", "source", "base_url", "last_checked_at", "last_error"]
+    list_select_related = ["school"]
+    search_fields = ["school__name", "school__estab"]
+    exclude = ["secret_encrypted"]
+
+
+@admin.register(SyncSettings)
+class SyncSettingsAdmin(ReadOnlyAdmin[SyncSettings]):
+    list_display = [
+        "school",
+        "pupil_username_format",
+        "staff_username_format",
+        "staff_scope",
+        "brake_percent",
+        "leaver_grace_days",
+        "updated_at",
+    ]
+    list_select_related = ["school"]
+    search_fields = ["school__name", "school__estab"]
+
+
+@admin.register(NotDuplicate)
+class NotDuplicateAdmin(ReadOnlyAdmin[NotDuplicate]):
+    list_display = ["school", "mis_id", "account", "created_at"]
+    list_select_related = ["school", "account"]
