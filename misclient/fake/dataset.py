@@ -53,12 +53,12 @@ def row_hash(row: Row) -> str:
     return hashlib.sha1(encoded.encode(), usedforsecurity=False).hexdigest().upper()
 
 
-def complete_row(row: Row) -> Row:
-    """A copy of the row with string ids and RowHash / LastUpdated filled in if missing."""
+def complete_row(row: Row, last_updated: str = DEFAULT_LAST_UPDATED) -> Row:
+    """A copy of the row with a string Id, and RowHash and LastUpdated if missing."""
     done = dict(row)
     if done.get("Id") is not None:
         done["Id"] = str(done["Id"])
-    done.setdefault("LastUpdated", DEFAULT_LAST_UPDATED)
+    done.setdefault("LastUpdated", last_updated)
     if not done.get("RowHash"):
         done["RowHash"] = row_hash(done)
     return done

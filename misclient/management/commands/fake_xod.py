@@ -1,0 +1,85 @@
+"""Runs the fake XoD server until stopped (Ctrl-C).
+
+python manage.py fake_xod --port 8765 --dataset school.json
+python manage.py fake_xod --generate pupils=300,staff=40,seed=1
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from misclient.fake.generate import generate_dataset
+from misclient.fake.server import FakeXodServer
+from misclient.management.commands.fake_xod_dataset import read_dataset
+
+GENERATE_INTS = ("pupils", "staff", "seed", "academic_year")
+GENERATE_TEXTS = ("phase", "estab", "secret", "relying_party")
+
+
+def parse_generate(spec: str) -> dict[str, Any]:
+    """ "pupils=300,staff=40,seed=1" -> generate_dataset keyword arguments."""
+    options: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        name = name.strip().replace("-", "_")
+        if name in GENERATE_INTS and value.strip().isdigit():
+            options[name] = int(value)
+        elif name in GENERATE_TEXTS and value.strip():
+            options[name] = value.strip()
+        else:
+            known = ", ".join(GENERATE_INTS + GENERATE_TEXTS)
+            raise CommandError(f"--generate: cannot use {part!r} (known: {known})")
+    return options
+
+
+class Command(BaseCommand):
+    help = "Serve a fake Groupcall Xporter on Demand (XoD) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8765)
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--dataset", metavar="FILE", help="a dataset JSON file")
+        source.add_argument(
+            "--generate",
+            metavar="SPEC",
+            help="a generated school, e.g. pupils=300,staff=40,seed=1,phase=primary",
+        )
+        parser.add_argument("--token-lifetime-hours", type=float, default=120.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["dataset"]:
+            dataset = read_dataset(options["dataset"])
+        else:
+            dataset = generate_dataset(**parse_generate(options["generate"] or ""))
+        lifetime = timedelta(hours=options["token_lifetime_hours"])
+        try:
+            server = FakeXodServer(
+                dataset, host=options["host"], port=options["port"], token_lifetime=lifetime
+            )
+        except OSError as exc:
+            message = f"Cannot listen on {options['host']}:{options['port']}: {exc}"
+            raise CommandError(message) from exc
+        self._announce(server)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            self.stdout.write("Stopped.")
+
+    def _announce(self, server: FakeXodServer) -> None:
+        lines = [
+            f"Fake XoD serving at {server.root_url}",
+            f"  XOD_BASE_URL={server.base_url}",
+            f"  XOD_TOKEN_URL={server.token_url}",
+            f"  legacy token URL: {server.legacy_token_url}",
+            f"  XOD_RELYING_PARTY={server.dataset.relying_party or '(any)'}",
+        ]
+        for school in server.dataset.schools.values():
+            name = school.school_info.get("Name", "")
+            lines.append(f"  school {name}: estab {school.estab}, secret {school.secret}")
+        lines.append("Press Ctrl-C to stop.")
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
