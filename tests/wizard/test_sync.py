@@ -15,7 +15,7 @@ from wizard.models import SyncChange, SyncRun
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def accounts_state(school) -> list[tuple]:
+def accounts_state(school) -> dict[str, list[tuple]]:
     """Everything a sync may change, to compare before and after."""
     users = (
         User.objects.filter(school=school)
@@ -35,17 +35,15 @@ def accounts_state(school) -> list[tuple]:
             "upn",
         )
     )
-    members = (
-        ClassMembership.objects.filter(user__school=school)
-        .order_by("pk")
-        .values_list("user_id", "school_class_id", "role")
+    members = ClassMembership.objects.filter(user__school=school).values_list(
+        "user_id", "school_class_id", "role"
     )
     classes = (
         SchoolClass.objects.filter(school=school)
         .order_by("pk")
         .values_list("pk", "name", "mis_id", "archived", "year_group_id")
     )
-    return [*users, *members, *classes]
+    return {"users": list(users), "members": sorted(members), "classes": list(classes)}
 
 
 def test_first_sync_creates_every_account_class_and_year(
@@ -73,6 +71,7 @@ def test_first_sync_creates_every_account_class_and_year(
     four_es = SchoolClass.objects.get(school=school, name="4ES")
     assert four_es.memberships.filter(role="pupil").count() == 4
     assert four_es.memberships.get(role="teacher").user.username == "EStone"
+    assert four_es.year_group is not None
     assert four_es.year_group.name == "Year 4"
 
 
@@ -129,6 +128,7 @@ def test_existing_accounts_keep_username_and_password(school, xod, school_data):
     assert result["counts"]["moved"] == 1
     john.refresh_from_db()
     assert (john.username, john.password) == (old_username, old_hash)
+    assert john.year_group is not None
     assert (john.forename, john.surname, john.year_group.code) == ("Johnny", "Smyth", "5")
     assert [c.name for c in john.classes.all()] == ["5XY"]
 

@@ -137,3 +137,18 @@ def year_mapping_save(*, school: School, mapping: dict[str, str]) -> SyncSetting
     saved.year_mapping = {**saved.year_mapping, **mapping}
     saved.save(update_fields=["year_mapping", "updated_at"])
     return saved
+
+
+NOT_HELD = "Only a held sync needs confirming (this one is {status})."
+
+
+def sync_run_confirm_brake(*, run: SyncRun) -> SyncRun:
+    """An administrator's explicit "yes, apply it anyway" to a plan the brake held."""
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != SyncRun.Status.HELD:
+            raise SyncError(NOT_HELD.format(status=run.get_status_display().lower()))
+        run.decisions = {**run.decisions, "confirm_brake": True}
+        run.status = SyncRun.Status.PLANNED
+        run.save(update_fields=["decisions", "status"])
+    return run

@@ -1,0 +1,229 @@
+"""Apply, undo and purge: atomic, idempotent, reversible, with bounded queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.wizard.conftest import serve
+from tests.wizard.school_data import SchoolData, mis_sync, pupil, staff
+from tests.wizard.test_sync import accounts_state
+from users.models import SchoolClass, User, YearGroup
+from wizard.models import SyncRun
+from wizard.services import apply as apply_service
+from wizard.services import runs
+from wizard.services.purge import leavers_purge
+from wizard.services.undo import sync_run_undo
+from wizard.tasks import apply_sync_run, fetch_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_run(school, *, confirm: bool = False) -> SyncRun:
+    run = runs.sync_run_create(school=school)
+    runs.sync_run_fetch(run=run)
+    runs.sync_run_plan(run=run)
+    run.refresh_from_db()
+    if confirm and run.status == SyncRun.Status.HELD:
+        run = runs.sync_run_confirm_brake(run=run)
+    return run
+
+
+def a_year_later(data: SchoolData) -> SchoolData:
+    """Renames one pupil, moves one, one leaves, one joins."""
+    pupils = [p for p in data.pupils if p["Id"] != "106"]
+    pupils[0] = {**pupils[0], "Forename": "Johnny"}
+    pupils[1] = pupil("102", "Jack", "Smith", 5, "5XY")
+    pupils.append(pupil("108", "Freya", "Lund", 3, "3AB"))
+    return SchoolData(pupils=pupils, staff=data.staff, tutors=data.tutors)
+
+
+def test_undo_returns_the_database_to_its_prior_state(school, xod, school_data):
+    mis_sync()
+    prior = accounts_state(school)
+    serve(xod, a_year_later(school_data))
+    run = plan_run(school, confirm=True)
+    apply_service.sync_run_apply(run=run)
+    assert accounts_state(school) != prior
+
+    sync_run_undo(run=run)
+
+    created = User.objects.filter(sync_changes__run=run, sync_changes__kind="new")
+    assert [u.username for u in created] == ["FreyaL"]
+    assert all(u.archived_at and not u.is_active for u in created)
+    assert not created[0].classes.exists()
+    new_classes = SchoolClass.objects.filter(school=school, name="5XY")
+    assert all(c.archived for c in new_classes)
+    after = accounts_state(school)
+    assert [row for row in after["users"] if row[0] != created[0].pk] == prior["users"]
+    assert after["members"] == prior["members"]
+    assert [row for row in after["classes"] if row[0] not in {c.pk for c in new_classes}] == (
+        prior["classes"]
+    )
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.UNDONE
+
+
+def test_undo_is_refused_when_a_later_sync_changed_the_same_accounts(school, xod, school_data):
+    mis_sync()
+    first = SyncRun.objects.get()
+    school_data.pupils[0] = {**school_data.pupils[0], "Surname": "Smythe"}
+    serve(xod, school_data)
+    mis_sync()
+    school_data.staff[0] = {**school_data.staff[0], "Forename": "Emily"}
+
+    with pytest.raises(runs.SyncError, match="Undo sync #"):
+        sync_run_undo(run=first)
+    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 8
+
+
+def test_a_crash_midway_through_apply_leaves_the_database_untouched(
+    school, xod, school_data, monkeypatch
+):
+    mis_sync()
+    serve(xod, a_year_later(school_data))
+    before = accounts_state(school)
+    run = plan_run(school, confirm=True)
+
+    def crash(**kwargs):  # after accounts and classes are written, before memberships
+        assert User.objects.filter(username="FreyaL").exists()
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(apply_service.memberships, "memberships_apply", crash)
+    with pytest.raises(RuntimeError):
+        apply_service.sync_run_apply(run=run)
+
+    assert accounts_state(school) == before
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    assert "nothing was changed" in run.error
+
+
+def test_the_same_run_applied_twice_applies_once(school):
+    run = plan_run(school)
+    assert apply_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.APPLIED
+    state = accounts_state(school)
+    assert apply_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.APPLIED
+    assert accounts_state(school) == state
+    assert User.objects.filter(school=school).count() == 8
+
+
+def test_a_summary_made_before_another_sync_was_applied_is_refused(school):
+    old = plan_run(school)
+    mis_sync()
+    state = accounts_state(school)
+    with pytest.raises(runs.SyncError, match="changed since this summary"):
+        apply_service.sync_run_apply(run=old)
+    assert accounts_state(school) == state
+    old.refresh_from_db()
+    assert old.status == SyncRun.Status.FAILED
+
+
+def test_a_held_run_is_not_applied(school, xod):
+    mis_sync()
+    serve(xod, SchoolData())
+    run = plan_run(school)
+    assert run.status == SyncRun.Status.HELD
+    with pytest.raises(runs.SyncError, match="held"):
+        apply_service.sync_run_apply(run=run)
+    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 8
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    with pytest.raises(runs.SyncError, match="Only a held sync"):
+        runs.sync_run_confirm_brake(run=run)
+
+
+def _school_of(size: int) -> SchoolData:
+    pupils = [
+        pupil(str(1000 + n), f"Pupil{n}", f"Surname{n}", 3 + n % 4, f"{3 + n % 4}A")
+        for n in range(size)
+    ]
+    return SchoolData(pupils=pupils, staff=[staff("9", "Emma", "Stone")], tutors={"3A": "9"})
+
+
+def _apply_queries(school) -> tuple[int, int]:
+    """(all queries, queries other than INSERT) of applying a first sync."""
+    run = plan_run(school)
+    with CaptureQueriesContext(connection) as queries:
+        run = apply_service.sync_run_apply(run=run)
+    assert run.status == SyncRun.Status.APPLIED
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    return len(queries), len(queries) - len(inserts)
+
+
+def test_apply_queries_do_not_grow_with_the_number_of_pupils(school, xod):
+    counts = []
+    for size in (10, 60):
+        User.objects.filter(school=school).delete()
+        SchoolClass.objects.filter(school=school).delete()
+        YearGroup.objects.filter(school=school).delete()
+        SyncRun.objects.all().delete()
+        serve(xod, _school_of(size))
+        counts.append(_apply_queries(school))
+        assert User.objects.filter(school=school, role="pupil").count() == size
+    assert counts[0][1] == counts[1][1]
+    # SQLite allows 999 parameters per statement, so Django splits a bulk INSERT into
+    # batches there; PostgreSQL takes each bulk INSERT as one statement.
+    if connection.vendor == "postgresql":
+        assert counts[0][0] == counts[1][0]
+
+
+def test_leavers_are_purged_after_their_grace_period(school):
+    mis_sync()
+    today = timezone.localdate()
+    User.objects.filter(mis_id="101").update(
+        archived_at=timezone.now(), purge_after=today - timedelta(days=1)
+    )
+    User.objects.filter(mis_id="102").update(
+        archived_at=timezone.now(), purge_after=today + timedelta(days=1)
+    )
+    support = User.objects.create_superuser("support", password="x" * 12)
+
+    assert leavers_purge() == 1
+    assert not User.objects.filter(mis_id="101").exists()
+    assert User.objects.filter(mis_id="102").exists()
+    assert User.objects.filter(pk=support.pk).exists()
+
+
+def test_a_returning_pupil_gets_the_same_login_back(school, xod, school_data):
+    mis_sync()
+    amira = User.objects.get(mis_id="106")
+    without = SchoolData(
+        pupils=school_data.pupils[:-1], staff=school_data.staff, tutors=school_data.tutors
+    )
+    serve(xod, without)
+    assert mis_sync("--confirm-brake")["counts"]["leavers"] == 1
+    serve(xod, school_data)
+
+    result = mis_sync()
+
+    assert result["counts"]["returning"] == 1
+    returned = User.objects.get(mis_id="106")
+    assert (returned.pk, returned.username, returned.password) == (
+        amira.pk,
+        amira.username,
+        amira.password,
+    )
+    assert returned.is_active
+    assert returned.archived_at is None
+
+
+def test_fetch_task_plans_the_run(school):
+    run = runs.sync_run_create(school=school)
+    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.PLANNED
+    run.refresh_from_db()
+    assert run.counts["new_pupils"] == 6
+    assert run.snapshot is not None
+    assert run.snapshot["school"]["estab"] == "8231234"
+
+
+def test_fetch_task_retries_only_transient_mis_errors(school, xod):
+    xod.pause_authorisation("8231234")
+    run = runs.sync_run_create(school=school)
+    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
+    run.refresh_from_db()
+    assert "paused" in run.error
