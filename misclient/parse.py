@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -78,9 +78,28 @@ def csv(value: Any) -> tuple[str, ...]:
     return tuple(item for item in (name(part) for part in items) if item)
 
 
-def member_id(value: Any) -> str:
-    """A reference to a person or group, with any IdaaS prefix stripped: "PL-3116" -> "3116"."""
-    return _IDAAS_PREFIX.sub("", text(value))
+def member_id(value: Any, known: frozenset[str] | None = None) -> str:
+    """A reference to a person or group with its IdaaS prefix stripped ("PL-3116" ->
+    "3116"), unless `known` (the ids in the feed) holds the reference as it is: an id
+    such as "RG-4ES" is kept whole when a group has exactly that id."""
+    raw = text(value)
+    if known is not None and raw in known:
+        return raw
+    return _IDAAS_PREFIX.sub("", raw)
+
+
+@dataclass(frozen=True)
+class KnownIds:
+    """The ids of the feed's pupils, staff and groups (None: not known)."""
+
+    pupils: frozenset[str] | None = None
+    staff: frozenset[str] | None = None
+    groups: frozenset[str] | None = None
+
+
+def ids_of(rows: Sequence[Any]) -> frozenset[str]:
+    """The Ids of the rows that are records."""
+    return frozenset(text(lower_keys(r).get("id")) for r in rows if isinstance(r, dict))
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -115,7 +134,7 @@ def parse_school(rows: Sequence[Any], estab: str) -> MisSchool:
     )
 
 
-def _pupil(row: Row) -> MisPupil:
+def _pupil(row: Row, groups: frozenset[str] | None) -> MisPupil:
     return MisPupil(
         mis_id=text(row.get("id")),
         external_id=text(row.get("externalid")),
@@ -126,20 +145,22 @@ def _pupil(row: Row) -> MisPupil:
         legal_forename=name(row.get("legalforename")),
         legal_surname=name(row.get("legalsurname")),
         year_group=name(row.get("yeargroup")),
-        year_group_id=member_id(row.get("yeargroupid")),
+        year_group_id=text(row.get("yeargroupid")),
         registration_group=name(row.get("reggroup")),
-        registration_group_id=member_id(row.get("reggroupid")),
+        registration_group_id=text(row.get("reggroupid")),
         group_ids=_unique(
-            member_id(g) for g in csv(row.get("groupids") or row.get("groupidaasids"))
+            member_id(g, groups) for g in csv(row.get("groupids") or row.get("groupidaasids"))
         ),
         status=name(row.get("studentstatus")),
     )
 
 
-def parse_pupils(rows: Sequence[Any]) -> tuple[list[MisPupil], list[ParseProblem]]:
+def parse_pupils(
+    rows: Sequence[Any], known: KnownIds = KnownIds()
+) -> tuple[list[MisPupil], list[ParseProblem]]:
     """Students rows -> pupils, and a problem for each row that cannot be used."""
     records, problems = _records("Students", rows)
-    return [_pupil(row) for _, row in records], problems
+    return [_pupil(row, known.groups) for _, row in records], problems
 
 
 def _staff(row: Row) -> MisStaff:
@@ -168,19 +189,27 @@ def parse_staff(rows: Sequence[Any]) -> tuple[list[MisStaff], list[ParseProblem]
     return [_staff(row) for _, row in records], problems
 
 
-def _members_by_group(rows: Sequence[Any], person_key: str) -> dict[str, list[str]]:
+def _members_by_group(
+    rows: Sequence[Any],
+    person_key: str,
+    people: frozenset[str] | None,
+    groups: frozenset[str] | None,
+) -> dict[str, list[str]]:
     """StudentMembers/StaffMembers side-set rows -> {group id: [person ids]}."""
     members: dict[str, list[str]] = {}
     for row in rows:
         if isinstance(row, dict):
             low = lower_keys(row)
-            group_id, person = member_id(low.get("groupid")), member_id(low.get(person_key))
+            group_id = member_id(low.get("groupid"), groups)
+            person = member_id(low.get(person_key), people)
             if group_id and person:
                 members.setdefault(group_id, []).append(person)
     return members
 
 
-def _group(row: Row, pupils: dict[str, list[str]], staff: dict[str, list[str]]) -> MisGroup:
+def _group(
+    row: Row, pupils: dict[str, list[str]], staff: dict[str, list[str]], known: KnownIds
+) -> MisGroup:
     mis_id = text(row.get("id"))
     return MisGroup(
         mis_id=mis_id,
@@ -191,11 +220,12 @@ def _group(row: Row, pupils: dict[str, list[str]], staff: dict[str, list[str]]) 
         subject_code=name(row.get("subjectcode")),
         subject_name=name(row.get("subjectname")),
         pupil_ids=_unique(
-            [member_id(i) for i in csv(row.get("studentids"))] + pupils.get(mis_id, [])
+            [member_id(i, known.pupils) for i in csv(row.get("studentids"))]
+            + pupils.get(mis_id, [])
         ),
         staff_ids=_unique(
-            [member_id(row.get("primarystaffid"))]
-            + [member_id(i) for i in csv(row.get("staffids"))]
+            [member_id(row.get("primarystaffid"), known.staff)]
+            + [member_id(i, known.staff) for i in csv(row.get("staffids"))]
             + staff.get(mis_id, [])
         ),
     )
@@ -205,12 +235,14 @@ def parse_groups(
     rows: Sequence[Any],
     student_members: Sequence[Any] = (),
     staff_members: Sequence[Any] = (),
+    known: KnownIds = KnownIds(),
 ) -> tuple[list[MisGroup], list[ParseProblem]]:
     """Group rows (plus the optional membership side sets) -> groups with their members."""
     records, problems = _records("Groups", rows)
-    pupils = _members_by_group(student_members, "studentid")
-    staff = _members_by_group(staff_members, "staffid")
-    return [_group(row, pupils, staff) for _, row in records], problems
+    groups = known.groups if known.groups is not None else ids_of(rows)
+    pupils = _members_by_group(student_members, "studentid", known.pupils, groups)
+    staff = _members_by_group(staff_members, "staffid", known.staff, groups)
+    return [_group(row, pupils, staff, known) for _, row in records], problems
 
 
 def _with_group_ids(pupils: list[MisPupil], groups: list[MisGroup]) -> list[MisPupil]:
@@ -241,9 +273,10 @@ def build_snapshot(
 
     Never raises for bad rows: each becomes a ParseProblem and the rest are kept.
     """
-    pupil_list, pupil_problems = parse_pupils(students)
+    known = KnownIds(ids_of(students), ids_of(staff), ids_of(groups))
+    pupil_list, pupil_problems = parse_pupils(students, known)
     staff_list, staff_problems = parse_staff(staff)
-    group_list, group_problems = parse_groups(groups, student_members, staff_members)
+    group_list, group_problems = parse_groups(groups, student_members, staff_members, known)
     return MisSnapshot(
         school=parse_school(school_info, estab),
         pupils=tuple(_with_group_ids(pupil_list, group_list)),

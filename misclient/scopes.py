@@ -31,7 +31,7 @@ REQUIRED_SCOPES = (
 
 # Optional scope -> what goes missing without it.
 OPTIONAL_SCOPES = {
-    "UPN": "pupils' UPNs, which recognise a pupil whose MIS record was re-created",
+    "UPN": "pupils' UPNs (which recognise a pupil whose MIS record was re-created)",
     "StudentExtended": "pupils' legal names",
     "StaffExtended": "staff legal names",
     "StaffEmployment": "staff roles",

@@ -6,12 +6,10 @@ it. Every HTTP call goes through `Transport.send` (timeouts, retries, typed erro
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -21,13 +19,9 @@ from misclient.envelope import Row, data_sets, exception_message, get_ci, pagina
 from misclient.parse import build_snapshot, csv, text
 from misclient.scopes import missing_optional, missing_required, required_for, scope_error
 from misclient.snapshot import MisSnapshot
+from misclient.tokens import TokenCache, cache_key, request_token
 from misclient.transport import RetryPolicy, Transport
 
-THIRD_PARTY_ID = "XporterOnDemand"
-# Tokens live for days; refreshing a little early avoids one expiring mid-fetch.
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
-# Used only if a token answer has no usable `expires`.
-FALLBACK_TOKEN_LIFETIME = timedelta(hours=1)
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGES = 10_000  # a guard against a server that never reaches its last page
 
@@ -37,28 +31,6 @@ GROUP_OPTIONS = ("includeMembersIds", "includeSubjects")
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Token:
-    value: str
-    expires: datetime
-
-
-class TokenCache:
-    """Tokens by school, safe to share between clients and threads of one process."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[tuple[str, ...], Token] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> Token | None:
-        with self._lock:
-            return self._tokens.get(key)
-
-    def put(self, key: tuple[str, ...], token: Token) -> None:
-        with self._lock:
-            self._tokens[key] = token
 
 
 @dataclass(frozen=True)
@@ -84,14 +56,6 @@ class FetchProgress:
 
 
 ProgressCallback = Callable[[FetchProgress], None]
-
-
-def _parse_expires(value: Any, now: datetime) -> datetime:
-    try:
-        expires = datetime.fromisoformat(text(value))
-    except ValueError:
-        return now + FALLBACK_TOKEN_LIFETIME
-    return expires if expires.tzinfo else expires.replace(tzinfo=UTC)
 
 
 def _classify(message: str, endpoint: str) -> errors.XodError:
@@ -164,55 +128,24 @@ class XodClient:
 
     # -- Token ("Token" section) ------------------------------------------------------
 
-    def _cache_key(self) -> tuple[str, ...]:
-        # The secret's hash, not the secret: a re-authorised school gets a new token.
-        secret_hash = hashlib.sha256(self._secret.encode()).hexdigest()
-        return (self.token_url, self.relying_party, self.estab, secret_hash)
-
     def token(self, *, fresh: bool = False) -> str:
         """A token for this school: the cached one unless it expires within
         TOKEN_REFRESH_MARGIN or `fresh` is set. Raises BadCredentials, AuthorisationPaused,
         MisUnreachable or MalformedResponse."""
-        cached = None if fresh else self._tokens.get(self._cache_key())
-        if cached and cached.expires - TOKEN_REFRESH_MARGIN > self._clock():
+        key = cache_key(self.token_url, self.relying_party, self.estab, self._secret)
+        cached = None if fresh else self._tokens.get(key)
+        if cached and cached.fresh_at(self._clock()):
             return cached.value
-        token = self._request_token()
-        self._tokens.put(self._cache_key(), token)
+        token = request_token(
+            self._transport,
+            self.token_url,
+            estab=self.estab,
+            relying_party=self.relying_party,
+            secret=self._secret,
+            now=self._clock(),
+        )
+        self._tokens.put(key, token)
         return token.value
-
-    def _request_token(self) -> Token:
-        payload = {
-            "estab": self.estab,
-            "relyingParty": self.relying_party,
-            "password": self._secret,
-            "thirdpartyid": THIRD_PARTY_ID,
-        }
-        response = self._transport.send("POST", self.token_url, json=payload)
-        body = self._token_body(response)
-        message = exception_message(body)
-        if message:
-            paused = "paused" in message.lower()
-            raise (
-                errors.authorisation_paused(message) if paused else errors.bad_credentials(message)
-            )
-        if response.status_code >= 400:
-            raise errors.bad_credentials(f"HTTP {response.status_code} from the token service")
-        value = text(get_ci(body, "token"))
-        if not value:
-            raise errors.malformed_response("the token answer has no token")
-        return Token(value, _parse_expires(get_ci(body, "expires"), self._clock()))
-
-    @staticmethod
-    def _token_body(response: requests.Response) -> Row:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            if response.status_code in (400, 401, 403):
-                raise errors.bad_credentials(f"HTTP {response.status_code}") from exc
-            raise errors.malformed_response("the token answer is not JSON") from exc
-        if not isinstance(body, dict):
-            raise errors.malformed_response("the token answer is not a JSON object")
-        return body
 
     # -- Data calls ("Data endpoints", "Response envelope") ---------------------------
 
@@ -336,3 +269,13 @@ def _page_counter(progress: ProgressCallback | None) -> Callable[[str, int, int]
             progress(FetchProgress(endpoint, page, page_count, fetched))
 
     return on_page
+
+
+__all__ = [
+    "FetchProgress",
+    "ProgressCallback",
+    "RetryPolicy",
+    "TokenCache",
+    "TokenDetails",
+    "XodClient",
+]

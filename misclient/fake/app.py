@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from misclient.fake import control, responses
 from misclient.fake.dataset import FakeDataset, FakeSchool, Row, load_dataset
-from misclient.fake.faults import HANG, MALFORMED, Fault
+from misclient.fake.faults import ERROR, HANG, MALFORMED, Fault
 from misclient.fake.fieldscopes import ENDPOINT_SCOPES, granted
 from misclient.fake.responses import Answer
 from misclient.fake.selection import SELECTORS, BadQuery, Query, group_members
@@ -97,6 +97,17 @@ class FakeXodApp:
         """Answer the school's next `count` requests with truncated JSON."""
         self.add_fault(estab, Fault(MALFORMED, count=count, endpoint=endpoint))
 
+    def error_next(
+        self,
+        estab: str,
+        count: int = 1,
+        *,
+        message: str = "Something went wrong",
+        endpoint: str = "",
+    ) -> None:
+        """Answer the school's next `count` requests with HTTP 200 and an XoD error body."""
+        self.add_fault(estab, Fault(ERROR, count=count, message=message, endpoint=endpoint))
+
     def clear_faults(self, estab: str) -> None:
         self.school(estab).faults.clear()
 
@@ -105,8 +116,11 @@ class FakeXodApp:
 
     def expire_tokens(self, estab: str) -> None:
         """Every token issued for the school stops working (the next data call gets 401)."""
+        past = self.clock() - timedelta(seconds=1)
         with self._lock:
-            self._tokens = {k: t for k, t in self._tokens.items() if t.estab != estab}
+            for value, token in list(self._tokens.items()):
+                if token.estab == estab:
+                    self._tokens[value] = IssuedToken(estab, past)
 
     def set_scopes(self, estab: str, scopes: list[str]) -> None:
         self.school(estab).scopes = list(scopes)
@@ -158,9 +172,10 @@ class FakeXodApp:
             fields = _token_fields(body)
             return fields.get("estab", ""), "GetToken", lambda: self._token(fields)
         if lowered in ("/api/v1/tokendetails", "/api/v1/scopes") and method == "GET":
-            token = self._valid_token(headers)
+            # Counted for the school the token was issued to, even if it has expired.
+            estab = getattr(self._token_of(headers), "estab", "")
             name = "TokenDetails" if lowered.endswith("tokendetails") else "Scopes"
-            return (token.estab if token else ""), name, lambda: self._about_token(name, token)
+            return estab, name, lambda: self._about_token(name, self._valid_token(headers))
         if (match := DATA_PATH.match(path)) and method == "GET":
             estab, endpoint = match["estab"], _endpoint_name(match["endpoint"])
             item = match["id"]
@@ -186,10 +201,13 @@ class FakeXodApp:
             return hung
         if fault.kind == MALFORMED:
             return Answer(200, MALFORMED_BODY)
+        if fault.kind == ERROR:
+            return Answer(200, responses.error_body(fault.message))
+        if fault.status == 401:
+            return Answer(401, {"Message": responses.DENIED})
         retry_after = {"Retry-After": "1"} if fault.status == 429 else {}
-        return Answer(
-            fault.status, responses.error_body(None, "An error has occurred."), retry_after
-        )
+        body = responses.error_body(None, "An error has occurred.")
+        return Answer(fault.status, body, retry_after)
 
     # -- Token ("Token" section) ---------------------------------------------------------
 
@@ -212,9 +230,13 @@ class FakeXodApp:
             self._tokens[value] = issued
         return Answer(200, _token_body(value, _xod_time(issued.expires, zone=True), None))
 
-    def _valid_token(self, headers: dict[str, str]) -> IssuedToken | None:
+    def _token_of(self, headers: dict[str, str]) -> IssuedToken | None:
+        """The token an `Authorization: Idaas <token>` header names, expired or not."""
         scheme, _, value = headers.get("authorization", "").partition(" ")
-        token = self._tokens.get(value.strip()) if scheme.lower() == "idaas" else None
+        return self._tokens.get(value.strip()) if scheme.lower() == "idaas" else None
+
+    def _valid_token(self, headers: dict[str, str]) -> IssuedToken | None:
+        token = self._token_of(headers)
         return token if token and token.expires > self.clock() else None
 
     def _about_token(self, name: str, token: IssuedToken | None) -> Answer:
@@ -223,6 +245,8 @@ class FakeXodApp:
         if name == "Scopes":
             return Answer(200, {"Scopes": control.SCOPE_DEFINITIONS})
         school = self.school(token.estab)
+        if school.authorisation_paused:
+            return Answer(200, responses.error_body(responses.PAUSED))
         return Answer(
             200,
             {

@@ -14,7 +14,8 @@ from typing import Any
 STATUS = "status"  # answer with `status` (500, 503, 429...) and an XoD error body
 HANG = "hang"  # wait `seconds` before answering, to outlast the client's timeout
 MALFORMED = "malformed"  # answer 200 with a truncated JSON body
-FAULT_KINDS = (STATUS, HANG, MALFORMED)
+ERROR = "error"  # answer 200 with an XoD error body carrying `message` as ExceptionMessage
+FAULT_KINDS = (STATUS, HANG, MALFORMED, ERROR)
 
 
 class FaultError(ValueError):
@@ -28,6 +29,7 @@ class Fault:
     status: int = 500
     seconds: float = 5.0
     endpoint: str = ""
+    message: str = "Something went wrong"
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -42,7 +44,7 @@ class Fault:
     def from_dict(cls, data: dict[str, Any]) -> Fault:
         """From the dataset's or the control endpoint's JSON:
         {"kind": "status", "status": 503, "count": 2, "endpoint": "Students"}."""
-        unknown = set(data) - {"kind", "count", "status", "seconds", "endpoint"}
+        unknown = set(data) - {"kind", "count", "status", "seconds", "endpoint", "message"}
         if unknown:
             raise FaultError(f"unknown fault keys: {sorted(unknown)}")
         try:
@@ -52,6 +54,7 @@ class Fault:
                 status=int(data.get("status", 500)),
                 seconds=float(data.get("seconds", 5.0)),
                 endpoint=str(data.get("endpoint", "")),
+                message=str(data.get("message", "Something went wrong")),
             )
         except (TypeError, ValueError) as exc:
             raise FaultError(f"bad fault {data}: {exc}") from exc

@@ -32,6 +32,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests.Session expects
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the body
+    # then waits for the client's delayed ACK (~40 ms a request).
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def do_GET(self) -> None:
@@ -111,8 +114,9 @@ class FakeXodServer(FakeXodApp):
 
     def start(self) -> FakeXodServer:
         """Serve in a background thread; returns self, so `FakeXodServer(d).start()`."""
+        # A short poll interval makes stop() quick, which tests starting many servers feel.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake-xod", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name="fake-xod", daemon=True
         )
         self._thread.start()
         return self

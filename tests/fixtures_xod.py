@@ -1,0 +1,101 @@
+"""Pytest fixtures for the fake XoD server (loaded by tests/conftest.py).
+
+`fake_xod` starts a FakeXodServer on a free port in a thread, serving a copy of
+`fake_xod_dataset` (a small generated secondary school unless a test module overrides
+that fixture), and yields a FakeXod handle: its URLs, the server (for fault injection
+and request counts), the dataset, the first school's estab and secret, and a `client()`
+factory whose retries never really sleep (the delays asked for land in `sleeps`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from misclient.fake.generate import generate_dataset
+from misclient.fake.server import FakeXodServer
+from misclient.transport import RetryPolicy
+from misclient.xod import XodClient
+
+# Short enough that a hung request costs little, long enough for a loaded CI machine.
+TEST_TIMEOUT = 0.5
+FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+
+
+@dataclass
+class FakeXod:
+    server: FakeXodServer
+    dataset: dict[str, Any]
+    sleeps: list[float] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def token_url(self) -> str:
+        return self.server.token_url
+
+    @property
+    def legacy_token_url(self) -> str:
+        return self.server.legacy_token_url
+
+    @property
+    def relying_party(self) -> str:
+        return str(self.dataset.get("relying_party") or "")
+
+    @property
+    def school(self) -> dict[str, Any]:
+        """The first school of the dataset, as loaded (rows as in the file)."""
+        return self.dataset["schools"][0]
+
+    @property
+    def estab(self) -> str:
+        return str(self.school["estab"])
+
+    @property
+    def secret(self) -> str:
+        return str(self.school["secret"])
+
+    def client(self, **overrides: Any) -> XodClient:
+        """A client for the first school (or `estab=`/`secret=` overrides)."""
+        options: dict[str, Any] = {
+            "estab": self.estab,
+            "secret": self.secret,
+            "base_url": self.base_url,
+            "token_url": self.token_url,
+            "relying_party": self.relying_party,
+            "timeout": TEST_TIMEOUT,
+            "retry": FAST_RETRY,
+            "sleep": self.sleeps.append,
+        }
+        options.update(overrides)
+        return XodClient(**options)
+
+    def requests(self, endpoint: str = "", estab: str = "") -> int:
+        """How many requests the school (default: the first) sent to `endpoint` (or all)."""
+        return self.server.request_count(estab or self.estab, endpoint)
+
+
+@pytest.fixture(scope="session")
+def generated_xod_dataset() -> dict[str, Any]:
+    return generate_dataset(pupils=120, staff=16, phase="secondary", seed=11)
+
+
+@pytest.fixture
+def fake_xod_dataset(generated_xod_dataset: dict[str, Any]) -> dict[str, Any]:
+    """The dataset `fake_xod` serves; override this fixture to serve another."""
+    return copy.deepcopy(generated_xod_dataset)
+
+
+@pytest.fixture
+def fake_xod(fake_xod_dataset: dict[str, Any]) -> Iterator[FakeXod]:
+    server = FakeXodServer(fake_xod_dataset).start()
+    try:
+        yield FakeXod(server=server, dataset=fake_xod_dataset)
+    finally:
+        server.stop()
