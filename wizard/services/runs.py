@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -152,3 +153,25 @@ def sync_run_confirm_brake(*, run: SyncRun) -> SyncRun:
         run.status = SyncRun.Status.PLANNED
         run.save(update_fields=["decisions", "status"])
     return run
+
+
+def sync_run_start(*, school: School, started_by: User | None = None) -> SyncRun:
+    """Creates a run and, once the transaction commits, has a worker read the MIS and
+    plan it (the page polls the run's status)."""
+    from wizard.tasks import fetch_snapshot  # the tasks import these services
+
+    run = sync_run_create(school=school, started_by=started_by)
+    transaction.on_commit(partial(fetch_snapshot.delay, run.pk))
+    return run
+
+
+def sync_run_enqueue_apply(*, run: SyncRun) -> None:
+    """Has a worker apply the run once the transaction commits ("Finish")."""
+    from wizard.tasks import apply_sync_run
+
+    if run.status != SyncRun.Status.PLANNED:
+        raise SyncError(NOT_PLANNED_TO_APPLY.format(status=run.get_status_display().lower()))
+    transaction.on_commit(partial(apply_sync_run.delay, run.pk))
+
+
+NOT_PLANNED_TO_APPLY = "Only a planned sync can be applied (this one is {status})."
