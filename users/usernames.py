@@ -19,6 +19,7 @@ is numbered from 2 (JohnS, JohnS2, JohnS3), shortening the base so the number st
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from anyascii import anyascii
@@ -124,8 +125,13 @@ def template_for(username_format: str) -> str:
 
 
 def ascii_name(text: str) -> str:
-    """A name transliterated to ASCII, letters and digits only: "Zoë O'Brien" -> "ZoeOBrien"."""
-    return _NOT_ALNUM.sub("", anyascii(text))
+    """A name transliterated to ASCII, letters and digits only: "Zoë O'Brien" -> "ZoeOBrien".
+
+    Symbols are dropped before transliterating: anyascii spells an emoji out as words
+    ("🙂" -> ":slight_smile:"), which no one wants in a username.
+    """
+    kept = "".join(char for char in text if unicodedata.category(char)[0] in "LMN")
+    return _NOT_ALNUM.sub("", anyascii(kept))
 
 
 def username_base(username_format: str, forename: str, surname: str) -> str:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from anyascii import anyascii
-
+from users.usernames import ascii_name
 from wizard.planner.feed import PUPIL, STAFF, Person
 from wizard.planner.types import CREATE_NEW, LINK, Decisions, LocalAccount
 
@@ -23,7 +22,7 @@ _NOT_LETTER = re.compile(r"[^a-z]+")
 
 def name_key(forename: str, surname: str) -> str:
     """ "Zoë O'Brien" and "zoe obrien" give the same key; "" if either name has no letters."""
-    parts = [_NOT_LETTER.sub("", anyascii(name).casefold()) for name in (forename, surname)]
+    parts = [_NOT_LETTER.sub("", ascii_name(name).casefold()) for name in (forename, surname)]
     return " ".join(parts) if all(parts) else ""
 
 
