@@ -1,0 +1,85 @@
+"""Property: whatever the MIS sends, applying a plan and planning again changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from misclient.snapshot import MisGroup, MisPupil, MisSchool, MisSnapshot, snapshot_to_dict
+from tests.users.factories import SchoolFactory
+from users.models import User
+from wizard.models import SyncRun
+from wizard.planner.types import Category
+from wizard.services import apply, runs
+
+pytestmark = pytest.mark.django_db
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=12)
+pupil_rows = st.lists(
+    st.tuples(
+        names,
+        names,
+        st.sampled_from(["Year 3", "Y4", "Reception", "Year  6", "Yr 9"]),
+        st.sampled_from(["A", "B", ""]),
+    ),
+    max_size=12,
+)
+
+
+def _snapshot(rows: list[tuple[str, str, str, str]]) -> MisSnapshot:
+    pupils = tuple(
+        MisPupil(
+            mis_id=str(n),
+            external_id=f"x{n}",
+            forename=forename,
+            surname=surname,
+            year_group=year,
+            registration_group=f"{year[-1]}{reg}" if reg else "",
+            registration_group_id=f"RG{year[-1]}{reg}" if reg else "",
+        )
+        for n, (forename, surname, year, reg) in enumerate(rows)
+    )
+    groups: dict[str, list[str]] = {}
+    for p in pupils:
+        if p.registration_group_id:
+            groups.setdefault(p.registration_group_id, []).append(p.mis_id)
+    return MisSnapshot(
+        school=MisSchool(estab="8231234"),
+        pupils=pupils,
+        groups=tuple(
+            MisGroup(mis_id=gid, kind="registration", name=gid[2:], pupil_ids=tuple(ids))
+            for gid, ids in groups.items()
+        ),
+    )
+
+
+def _planned_run(school, snapshot: MisSnapshot) -> SyncRun:
+    run = SyncRun.objects.create(school=school, snapshot=snapshot_to_dict(snapshot))
+    runs.sync_run_plan(run=run)
+    run.refresh_from_db()
+    return run
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=pupil_rows)
+def test_plan_apply_plan_is_all_unchanged(rows):
+    with transaction.atomic():
+        school = SchoolFactory.create()
+        snapshot = _snapshot(rows)
+        first = _planned_run(school, snapshot)
+        apply.sync_run_apply(run=first)
+
+        again = runs.sync_run_plan(run=_planned_run(school, snapshot))
+
+        touched = [
+            c for c in again.accounts if c.category not in (Category.UNCHANGED, Category.ERROR)
+        ]
+        assert touched == []
+        assert again.counts()["unchanged"] == User.objects.filter(school=school).count()
+        usernames = [u.lower() for u in User.objects.values_list("username", flat=True)]
+        assert len(usernames) == len(set(usernames))
+        transaction.set_rollback(True)
