@@ -33,7 +33,7 @@ KS3_FOUNDATION = (
 KS4_FOUNDATION = KS3_FOUNDATION[:3] + (("PE", "Physical Education"), ("RE", "Religious Education"))
 A_LEVELS = (
     *(("Ma", "Mathematics"), ("Bi", "Biology"), ("Ch", "Chemistry"), ("Ph", "Physics")),
-    *(("En", "English Literature"), ("Hi", "History"), ("Ps", "Psychology")),
+    *(("EL", "English Literature"), ("Hi", "History"), ("Ps", "Psychology")),
     *(("Ec", "Economics"), ("Ar", "Art")),
 )
 SUBJECT_NAMES = dict(CORE + KS3_FOUNDATION + A_LEVELS)

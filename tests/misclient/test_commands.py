@@ -1,0 +1,148 @@
+"""The fake_xod_dataset and fake_xod management commands."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.management import CommandError, call_command
+
+from misclient.fake.dataset import load_dataset
+from misclient.management.commands.fake_xod import parse_generate
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_SCHOOL = Path(__file__).parent / "data" / "small_school.json"
+
+
+def dataset_from_command(*args: str) -> dict:
+    out = io.StringIO()
+    call_command("fake_xod_dataset", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_fake_xod_dataset_writes_a_loadable_deterministic_school():
+    args = ("--pupils", "40", "--staff", "6", "--phase", "secondary", "--seed", "9")
+    data = dataset_from_command(*args, "--estab", "8880001", "--secret", "s3cret")
+    school = data["schools"][0]
+    assert (school["estab"], school["secret"]) == ("8880001", "s3cret")
+    assert len(school["Students"]) == 40
+    assert len(school["Staff"]) == 6
+    assert load_dataset(data).schools["8880001"]
+    assert dataset_from_command(*args, "--estab", "8880001", "--secret", "s3cret") == data
+
+
+def test_fake_xod_dataset_rolls_a_file_over_to_another_file(tmp_path):
+    first, second = tmp_path / "school.json", tmp_path / "next.json"
+    call_command("fake_xod_dataset", "--pupils", "60", "--staff", "8", "--output", str(first))
+    call_command("fake_xod_dataset", "--rollover-from", str(first), "--output", str(second))
+    before = json.loads(first.read_text(encoding="utf-8"))["schools"][0]
+    after = json.loads(second.read_text(encoding="utf-8"))["schools"][0]
+    assert int(after["SchoolInfo"]["CurrentAcademicYear"]) == (
+        int(before["SchoolInfo"]["CurrentAcademicYear"]) + 1
+    )
+
+
+def test_fake_xod_dataset_refuses_bad_input(tmp_path):
+    with pytest.raises(CommandError, match="7 digits"):
+        dataset_from_command("--estab", "12")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schools": [{"estab": "1"}]}', encoding="utf-8")
+    with pytest.raises(CommandError, match="estab and secret are required"):
+        dataset_from_command("--rollover-from", str(broken))
+
+
+def test_the_generate_spec_is_parsed_into_generator_arguments():
+    assert parse_generate("pupils=300, staff=40,seed=1,phase=secondary") == {
+        "pupils": 300,
+        "staff": 40,
+        "seed": 1,
+        "phase": "secondary",
+    }
+    with pytest.raises(CommandError, match="cannot use 'pupils=many'"):
+        parse_generate("pupils=many")
+
+
+def test_fake_xod_says_so_when_its_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        with pytest.raises(CommandError, match="Cannot listen"):
+            call_command("fake_xod", "--port", port, "--dataset", str(SMALL_SCHOOL))
+
+
+def wait_for_token(port: int, estab: str, secret: str, relying_party: str) -> dict:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            answer = requests.post(
+                f"http://127.0.0.1:{port}/api/oauth/GetToken",
+                json={"estab": estab, "relyingParty": relying_party, "password": secret},
+                timeout=2,
+            )
+            return answer.json()
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_fake_xod_runs_as_a_process_serving_a_hand_written_dataset():
+    port = free_port()
+    command = [
+        sys.executable,
+        "manage.py",
+        "fake_xod",
+        "--port",
+        str(port),
+        "--dataset",
+        str(SMALL_SCHOOL),
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        answer = wait_for_token(
+            port, "8231234", "hand-written-secret-1", "mis-sync-wizard.localhost"
+        )
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert answer["token"], (answer, err)
+    assert f"XOD_BASE_URL=http://127.0.0.1:{port}/api/v1/" in out
+    assert f"XOD_TOKEN_URL=http://127.0.0.1:{port}/api/oauth/GetToken" in out
+    assert "estab 8231234, secret hand-written-secret-1" in out
+    assert "estab 8239999, secret hand-written-secret-2" in out
+
+
+def test_fake_xod_runs_as_a_process_serving_a_generated_school():
+    port = free_port()
+    command = [
+        *(sys.executable, "manage.py", "fake_xod", "--host", "127.0.0.1", "--port", str(port)),
+        *("--generate", "pupils=30,staff=5,seed=2"),
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        answer = wait_for_token(
+            port, "8231234", "fake-secret-8231234-2", "mis-sync-wizard.localhost"
+        )
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert answer["token"]
+    assert "estab 8231234, secret fake-secret-8231234-2" in out
