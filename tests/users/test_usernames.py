@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from users.usernames import (
@@ -162,6 +162,8 @@ formats = st.sampled_from(
 )
 
 
+# No deadline: on a busy machine a slow example is not a failure.
+@settings(max_examples=200, deadline=None)
 @given(
     people=st.lists(st.tuples(names, names, st.text(max_size=8)), max_size=40),
     taken=st.lists(st.text(max_size=22), max_size=10),

@@ -86,6 +86,8 @@ def test_create_new_gives_a_new_account_of_its_own() -> None:
         plan = build_plan(SNAP, [HAND_MADE], SETTINGS, decisions)
 
         assert usernames(plan) == {"1": "JohnS"}
+        # The account it is not, so that the answer can be remembered.
+        assert line_for(plan, "1").candidate_account_id == 5
 
 
 def test_a_remembered_not_a_duplicate_answer_rules_the_pair_out() -> None:

@@ -112,10 +112,12 @@ def _line(person: Person, context: _Context) -> AccountChange:
         return matched_line(person, candidate, context.classes, linking=True)
     if candidate is not None and answer != CREATE_NEW:
         return duplicate_line(person, candidate)
-    return _new(person, context)
+    return _new(person, context, candidate)
 
 
-def _new(person: Person, context: _Context) -> AccountChange:
+def _new(person: Person, context: _Context, not_this: LocalAccount | None) -> AccountChange:
+    """A new account; `not_this` is the candidate the administrator said is someone else
+    (carried on the line so the answer can be remembered)."""
     settings = context.settings
     if person.role == STAFF and not person.email:
         # Staff set their own password from an activation email, so without an address
@@ -136,7 +138,7 @@ def _new(person: Person, context: _Context) -> AccountChange:
         password_format = settings.password_formats.get(person.year) or default_password_format(
             person.year
         )
-    return new_line(person, username, password_format)
+    return new_line(person, username, password_format, not_this)
 
 
 def _leavers(linked: list[LocalAccount], present: set[int]) -> list[AccountChange]:

@@ -35,8 +35,9 @@ def find_duplicates(
     matched), in the planner's order. A candidate is offered to one record only, so no two
     records can be linked to one account: records the administrator has answered LINK for
     choose first, then the rest in order; a record answered CREATE_NEW takes none (its
-    account is not the one), which leaves a twin free to be offered it. A record whose
-    candidates are all taken gets a new account of its own.
+    account is not the one), which leaves a twin free to be offered it, but its candidate
+    is still named so that the answer can be remembered. A record whose candidates are
+    all taken gets a new account of its own.
     """
     unlinked = sorted(
         (a for a in accounts if a.role in (PUPIL, STAFF) and not a.is_linked and not a.archived),
@@ -52,6 +53,9 @@ def find_duplicates(
         candidate = finder.claim(person)
         if candidate is not None:
             found[person.index] = (candidate, answers.get(person.mis_id, default))
+    for person in people:
+        if answers.get(person.mis_id) == CREATE_NEW and (candidate := finder.peek(person)):
+            found[person.index] = (candidate, CREATE_NEW)
     return found
 
 
@@ -76,6 +80,13 @@ class _Finder:
                 (person.mis_id, account.id) not in self._not_duplicates
             ):
                 self._taken.add(account.id)
+                return account
+        return None
+
+    def peek(self, person: Person) -> LocalAccount | None:
+        """The candidate `person` would be offered, taken or not, without taking it."""
+        for account in self._options(person):
+            if (person.mis_id, account.id) not in self._not_duplicates:
                 return account
         return None
 

@@ -63,7 +63,10 @@ def duplicate_line(person: Person, candidate: LocalAccount) -> AccountChange:
     )
 
 
-def new_line(person: Person, username: str, password_format: str) -> AccountChange:
+def new_line(
+    person: Person, username: str, password_format: str, not_this: LocalAccount | None = None
+) -> AccountChange:
+    """A new account. `not_this`: a possible duplicate answered "create a new account"."""
     after: _Fields = {"forename": person.forename, "surname": person.surname}
     if person.role == PUPIL:
         after["year"] = person.year
@@ -76,7 +79,13 @@ def new_line(person: Person, username: str, password_format: str) -> AccountChan
         after["registration_group"] = class_name(person.registration) if person.registration else ""
     after["classes"] = sorted(person.class_mis_ids)
     return _from_person(
-        person, Category.NEW, username=username, password_format=password_format, after=after
+        person,
+        Category.NEW,
+        username=username,
+        password_format=password_format,
+        after=after,
+        candidate_account_id=not_this.id if not_this else None,
+        candidate_username=not_this.username if not_this else "",
     )
 
 
