@@ -49,17 +49,19 @@ def exception_message(body: Any) -> str:
 
 def data_sets(body: Row) -> dict[str, list[Any]]:
     """Every named array of the body except the meta blocks, keyed by its lower-cased name.
+    Plain values beside the arrays are ignored.
 
-    Raises MalformedResponse if a named set is not an array.
+    Raises MalformedResponse if a named set is an object where an array belongs.
     """
     sets: dict[str, list[Any]] = {}
     for name, value in body.items():
         key = str(name).lower()
         if key in META_KEYS or key in ERROR_KEYS:
             continue
-        if not isinstance(value, list):
+        if isinstance(value, dict):
             raise malformed_response(f"{name} is not a list")
-        sets[key] = value
+        if isinstance(value, list):
+            sets[key] = value
     return sets
 
 

@@ -27,6 +27,13 @@ MAX_PAGES = 10_000  # a guard against a server that never reaches its last page
 
 STUDENT_OPTIONS = ("includeGroupIds",)
 GROUP_OPTIONS = ("includeMembersIds", "includeSubjects")
+# The set each endpoint answers under (lower-cased); Groups answers under "Group".
+MAIN_SETS = {
+    "SchoolInfo": ("schoolinfo",),
+    "Students": ("students",),
+    "Staff": ("staff",),
+    "Groups": ("group", "groups"),
+}
 
 
 def _utcnow() -> datetime:
@@ -210,14 +217,18 @@ class XodClient:
 
         Pages with `page`/`pageSize` and stops when PageNumber >= PageCount, never on
         NextPage (set even on the last page). `on_page(endpoint, page, page_count)` is
-        called after each page.
+        called after each page. Raises MalformedResponse if a page lacks the endpoint's
+        own set: an answer without "Students" is a broken feed, not a school without pupils.
         """
         sets: dict[str, list[Any]] = {}
         for page in range(1, MAX_PAGES + 1):
             body = self.get_body(
                 f"School/{self.estab}/{endpoint}", self._params(options, page if paged else None)
             )
-            for name, rows in data_sets(body).items():
+            found = data_sets(body)
+            if not set(MAIN_SETS.get(endpoint, found)) & set(found):
+                raise errors.malformed_response(f"the answer from {endpoint} has no {endpoint}")
+            for name, rows in found.items():
                 sets.setdefault(name, []).extend(rows)
             info = pagination(body)
             if on_page:
@@ -241,9 +252,13 @@ class XodClient:
         if missing := missing_required(scopes):
             raise scope_error(missing)
         on_page = _page_counter(progress)
+        # Reference, "Data endpoints": SchoolInfo is one row, so it is not paged.
         school = self.fetch_sets("SchoolInfo", paged=False, on_page=on_page)
+        # "Data endpoints", Students: on-roll pupils by default; GroupIds via the option.
         students = self.fetch_sets("Students", options=STUDENT_OPTIONS, on_page=on_page)
+        # "Data endpoints", Staff: without teachersOnly, so support staff come too.
         staff = self.fetch_sets("Staff", on_page=on_page)
+        # "Data endpoints", Groups: members as StudentIds/StaffIds CSV, subjects on classes.
         groups = self.fetch_sets("Groups", options=GROUP_OPTIONS, on_page=on_page)
         return build_snapshot(
             estab=self.estab,

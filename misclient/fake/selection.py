@@ -37,7 +37,9 @@ class Query:
         params = {name.lower(): values[-1] for name, values in query.items() if values}
         options = {
             option.strip().lower()
-            for value in query.get("options", []) + query.get("Options", [])
+            for name, values in query.items()
+            if name.lower() == "options"
+            for value in values
             for option in value.split(",")
             if option.strip()
         }

@@ -87,6 +87,7 @@ class FakeXodServer(FakeXodApp):
     ) -> None:
         super().__init__(dataset, token_lifetime=token_lifetime, **options)
         self.stopping = threading.Event()
+        self._serving = threading.Event()
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None
 
@@ -114,6 +115,7 @@ class FakeXodServer(FakeXodApp):
 
     def start(self) -> FakeXodServer:
         """Serve in a background thread; returns self, so `FakeXodServer(d).start()`."""
+        self._serving.set()
         # A short poll interval makes stop() quick, which tests starting many servers feel.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="fake-xod", daemon=True
@@ -123,6 +125,7 @@ class FakeXodServer(FakeXodApp):
 
     def serve_forever(self) -> None:
         """Serve in this thread until stop() (from another thread) or KeyboardInterrupt."""
+        self._serving.set()
         try:
             self._httpd.serve_forever()
         finally:
@@ -131,7 +134,8 @@ class FakeXodServer(FakeXodApp):
     def stop(self) -> None:
         """Stop serving; hung answers are abandoned."""
         self.stopping.set()
-        self._httpd.shutdown()
+        if self._serving.is_set():  # shutdown() would wait forever for a loop never started
+            self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)

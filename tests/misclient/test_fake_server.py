@@ -223,3 +223,28 @@ def test_rows_without_row_hash_or_last_updated_get_them():
     school = load_dataset(SMALL_SCHOOL).schools["8231234"]
     assert all(re.fullmatch(r"[0-9A-F]{40}", row["RowHash"]) for row in school.students)
     assert all(row["LastUpdated"] for row in school.groups)
+
+
+def test_updated_since_and_case_insensitive_parameters(get, fake_xod):
+    school = fake_xod.server.school(fake_xod.estab)
+    changed = {**school.students[0], "LastUpdated": "2030-01-01T00:00:00"}
+    school.students[0] = changed
+    recent = get("Students", updatedSince="2029-12-31T00:00:00", OPTIONS="includeGroupIds")
+    assert [row["Id"] for row in recent["Students"]] == [changed["Id"]]
+    assert recent["Students"][0]["GroupIds"]
+
+
+def test_the_scopes_endpoint_lists_scope_definitions(fake_xod):
+    answer = requests.get(
+        fake_xod.base_url + "Scopes",
+        headers={"Authorization": f"Idaas {fake_xod.client().token()}"},
+        timeout=5,
+    ).json()
+    assert {"Name": "UPN", "Category": "Students"}.items() <= next(
+        s for s in answer["Scopes"] if s["Name"] == "UPN"
+    ).items()
+    assert set(answer["Scopes"][0]) == set(recorded("scopes.json")["Scopes"][0])
+
+
+def test_a_server_never_started_stops_at_once(fake_xod_dataset):
+    FakeXodServer(fake_xod_dataset).stop()

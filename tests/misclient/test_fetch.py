@@ -101,3 +101,12 @@ def test_a_server_that_ignores_the_page_asked_for_is_malformed(fake_xod, monkeyp
     with pytest.raises(errors.MalformedResponse):
         fake_xod.client(page_size=50).fetch_snapshot()
     assert fake_xod.requests("Students") == 2
+
+
+def test_an_answer_without_its_own_set_is_malformed_not_an_empty_school(fake_xod, monkeypatch):
+    from misclient.fake import responses
+
+    monkeypatch.setitem(responses.SET_NAMES, "Students", "Pupils")
+    with pytest.raises(errors.MalformedResponse, match="has no Students"):
+        fake_xod.client().fetch_snapshot()
+    assert fake_xod.requests("Students") == 1
