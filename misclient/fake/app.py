@@ -30,6 +30,7 @@ TOKEN_PATHS = ("/api/oauth/gettoken", "/idaas/sts/sts/gettoken")
 DATA_PATH = re.compile(
     r"^/api/v1/school/(?P<estab>[^/]+)/(?P<endpoint>[^/]+)/?(?P<id>[^/]*)/?$", re.I
 )
+THIRD_PARTY_ID = "XporterOnDemand"
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=120)  # the lifetime observed on the real service
 MALFORMED_BODY = b'{"Students": [{"Id": "3116", "Forename": "Al'
 
@@ -218,6 +219,7 @@ class FakeXodApp:
             school is None
             or fields.get("password") != school.secret
             or (expected_rp and fields.get("relyingparty") != expected_rp)
+            or fields.get("thirdpartyid", THIRD_PARTY_ID).lower() != THIRD_PARTY_ID.lower()
         ):
             return Answer(
                 200, _token_body(None, responses.NO_TOKEN_EXPIRY, responses.BAD_CREDENTIALS)

@@ -259,7 +259,7 @@ class _Builder:
             members[HOUSES[stable_number(place.pupil_id, "house") % len(HOUSES)]].append(
                 place.pupil_id
             )
-        for house in HOUSES:
+        for house in (name for name in HOUSES if members[name]):
             gid = self.add(
                 f"house:{house}", "HouseGrp", house[:2].upper(), house, members[house], []
             )

@@ -277,6 +277,8 @@ def generate_school(
     """One school entry of a dataset (see misclient.fake.dataset for the shape)."""
     if phase not in ("primary", "secondary"):
         raise ValueError("phase must be primary or secondary")
+    if pupils < 0 or staff < 0:
+        raise ValueError("the numbers of pupils and staff cannot be negative")
     rng = random.Random(f"{seed}:{estab}")
     info, domain = school_info(rng, estab, phase, academic_year)
     staff_rows, subjects = _staff(rng, staff, phase, domain, academic_year)

@@ -146,3 +146,8 @@ def test_fake_xod_runs_as_a_process_serving_a_generated_school():
         out, _ = process.communicate(timeout=10)
     assert answer["token"]
     assert "estab 8231234, secret fake-secret-8231234-2" in out
+
+
+def test_fake_xod_refuses_a_generate_spec_it_cannot_use():
+    with pytest.raises(CommandError, match="phase must be primary or secondary"):
+        call_command("fake_xod", "--port", "0", "--generate", "phase=tertiary")

@@ -54,7 +54,10 @@ class Command(BaseCommand):
         if options["dataset"]:
             dataset = read_dataset(options["dataset"])
         else:
-            dataset = generate_dataset(**parse_generate(options["generate"] or ""))
+            try:
+                dataset = generate_dataset(**parse_generate(options["generate"] or ""))
+            except ValueError as exc:
+                raise CommandError(f"--generate: {exc}") from exc
         lifetime = timedelta(hours=options["token_lifetime_hours"])
         try:
             server = FakeXodServer(

@@ -58,20 +58,26 @@ class Command(BaseCommand):
         if options["rollover_from"]:
             data = rollover_dataset(read_dataset(options["rollover_from"]), seed=options["seed"])
         else:
-            if not (options["estab"].isdigit() and len(options["estab"]) == 7):
-                raise CommandError("--estab must be 7 digits (LA code and DfE number)")
-            data = generate_dataset(
-                pupils=options["pupils"],
-                staff=options["staff"],
-                phase=options["phase"],
-                seed=options["seed"],
-                estab=options["estab"],
-                secret=options["secret"],
-                academic_year=options["academic_year"],
-                relying_party=options["relying_party"],
-            )
+            data = _generate(options)
         text = json.dumps(data, ensure_ascii=False, indent=1)
         if options["output"]:
             Path(options["output"]).write_text(text + "\n", encoding="utf-8")
         else:
             self.stdout.write(text)
+
+
+def _generate(options: dict[str, Any]) -> dict[str, Any]:
+    if not (options["estab"].isdigit() and len(options["estab"]) == 7):
+        raise CommandError("--estab must be 7 digits (LA code and DfE number)")
+    if options["pupils"] < 0 or options["staff"] < 0:
+        raise CommandError("--pupils and --staff cannot be negative")
+    return generate_dataset(
+        pupils=options["pupils"],
+        staff=options["staff"],
+        phase=options["phase"],
+        seed=options["seed"],
+        estab=options["estab"],
+        secret=options["secret"],
+        academic_year=options["academic_year"],
+        relying_party=options["relying_party"],
+    )
