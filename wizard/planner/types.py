@@ -137,8 +137,11 @@ class AccountChange:
     before: Mapping[str, Any] = field(default_factory=dict)
     after: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""  # ERROR: why not imported, in words
-    candidate_account_id: int | None = None  # DUPLICATE
-    candidate_username: str = ""  # DUPLICATE
+    # DUPLICATE: the unlinked account it may be. Also set when the answer was LINK (the
+    # account taken over, = account_id) and on a NEW line answered CREATE_NEW (the
+    # account it is not, so that "not a duplicate" can be remembered).
+    candidate_account_id: int | None = None
+    candidate_username: str = ""
 
     @property
     def name(self) -> str:
