@@ -9,6 +9,7 @@ import pytest
 
 from misclient import errors
 from misclient.snapshot import GROUP_REGISTRATION, GROUP_TEACHING
+from misclient.xod import FetchProgress
 
 
 def on_roll(school):
@@ -47,7 +48,7 @@ def test_the_default_page_size_is_1000_and_the_options_are_sent(fake_xod):
 
 
 def test_progress_reports_every_page_with_a_running_total(fake_xod):
-    reports = []
+    reports: list[FetchProgress] = []
     fake_xod.client(page_size=50).fetch_snapshot(progress=reports.append)
     assert [r.pages_fetched for r in reports] == list(range(1, len(reports) + 1))
     students = [(r.page, r.page_count) for r in reports if r.endpoint == "Students"]
