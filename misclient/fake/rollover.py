@@ -161,12 +161,22 @@ class _Rollover:
         return subjects
 
     def previous_groups(self) -> dict[str, Row]:
-        prefix = {"YearGrp": "year:", "RegGrp": f"reg:{self.old_year}:", "HouseGrp": "house:"}
-        return {
-            prefix.get(str(g.get("Type")), "class:")
-            + (str(g["Code"]) if g.get("Type") == "YearGrp" else str(g["Name"])): g
-            for g in self.groups
-        }
+        """Last year's groups by the keys build_groups gives them (see GroupIds)."""
+        return {_group_key(group, self.old_year): group for group in self.groups}
+
+    def regroup(self, subjects: dict[str, str]) -> list[Row]:
+        """This year's groups, with every pupil and tutor stamped with theirs."""
+        places = list(self.places.values())
+        built = build_groups(
+            phase=self.phase,
+            places=places,
+            teachers=teachers_of(self.staff, subjects),
+            ids=GroupIds(self.rng, _max_id(self.groups), self.previous_groups()),
+            academic_year=self.year,
+            class_id_change_share=CLASS_ID_CHANGE_SHARE,
+        )
+        stamp(self.pupils, self.staff, built, places)
+        return built.rows
 
     def run(self) -> dict[str, Any]:
         self.move_up()
@@ -174,28 +184,22 @@ class _Rollover:
         intake = sum(1 for p in self.places.values() if p.year == years_of(self.phase)[1])
         self.mid_year_changes(max(1, len(self.places) // 150))
         self.arrivals(intake, max(1, len(self.places) // 150))
-        subjects = self.staff_changes()
-        ids = GroupIds(self.rng, _max_id(self.groups), self.previous_groups())
-        places = list(self.places.values())
-        built = build_groups(
-            phase=self.phase,
-            places=places,
-            teachers=teachers_of(self.staff, subjects),
-            ids=ids,
-            academic_year=self.year,
-            class_id_change_share=CLASS_ID_CHANGE_SHARE,
-        )
-        stamp(self.pupils, self.staff, built, places)
+        groups = self.regroup(self.staff_changes())
         self.info["CurrentAcademicYear"] = str(self.year)
         when = f"{self.year}-09-01T02:00:00"
         for row in [self.info, *self.pupils, *self.staff]:
             _refresh(row, when)
-        template = {
-            k: v
-            for k, v in self.school.items()
-            if k not in ("SchoolInfo", "Students", "Staff", "Groups")
-        }
-        return assemble(self.info, self.pupils, self.staff, built.rows, template, updated=when)
+        rows = ("SchoolInfo", "Students", "Staff", "Groups")
+        template = {k: v for k, v in self.school.items() if k not in rows}
+        return assemble(self.info, self.pupils, self.staff, groups, template, updated=when)
+
+
+def _group_key(group: Row, old_year: int) -> str:
+    kind = str(group.get("Type"))
+    if kind == "YearGrp":
+        return f"year:{group['Code']}"
+    prefix = {"RegGrp": f"reg:{old_year}:", "HouseGrp": "house:"}.get(kind, "class:")
+    return prefix + str(group["Name"])
 
 
 def rollover_school(school: dict[str, Any], *, seed: int = 1) -> dict[str, Any]:

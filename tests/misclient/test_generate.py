@@ -268,3 +268,11 @@ def test_a_primary_rolls_over_too(primary):
     moved_up = [p for p in reception if p["ExternalId"] in was]
     assert len(moved_up) >= len(reception) - 2  # a mid-year joiner may have arrived
     assert all(was[p["ExternalId"]]["YearGroup"] == "Nursery 2" for p in moved_up)
+
+
+def test_rollover_is_deterministic_and_leaves_its_input_alone():
+    before = generate_dataset(pupils=120, staff=15, phase="secondary", seed=8)
+    snapshot = json.dumps(before)
+    first = rollover_dataset(before, seed=8)
+    assert json.dumps(before) == snapshot
+    assert json.dumps(first) == json.dumps(rollover_dataset(before, seed=8))
