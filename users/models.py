@@ -116,9 +116,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=Q(school__isnull=True),
                 name="support_username_unique_ci",
             ),
+            # An MIS numbers pupils and staff separately (pupil 19 and staff 19 are two
+            # people), so a record is identified by its role as well as its id.
             models.UniqueConstraint(
                 "school",
                 "mis_source",
+                "role",
                 "mis_external_id",
                 condition=~Q(mis_external_id=""),
                 name="one_account_per_mis_external_id",
@@ -126,6 +129,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 "school",
                 "mis_source",
+                "role",
                 "mis_id",
                 condition=~Q(mis_id=""),
                 name="one_account_per_mis_id",

@@ -39,6 +39,13 @@ def test_one_mis_record_links_to_at_most_one_account_per_school(field):
         UserFactory.create(school=school, mis_source="xod", **{field: "3116"})
 
 
+def test_a_pupil_and_a_staff_member_may_share_an_mis_id():
+    school = SchoolFactory.create()
+    UserFactory.create(school=school, role="pupil", mis_source="xod", mis_id="19")
+    UserFactory.create(school=school, role="staff", mis_source="xod", mis_id="19")
+    assert User.objects.filter(school=school, mis_id="19").count() == 2
+
+
 def test_unlinked_accounts_do_not_collide_on_empty_mis_ids():
     school = SchoolFactory.create()
     UserFactory.create(school=school, mis_external_id="", mis_id="")

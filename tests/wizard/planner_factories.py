@@ -5,7 +5,7 @@ leave, so tests can check that planning again finds nothing to do."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -88,7 +88,7 @@ def snapshot(
     staff: Sequence[MisStaff] = (),
     groups: Sequence[MisGroup] = (),
     problems: Sequence[ParseProblem] = (),
-    tutors: dict[str, Sequence[str]] | None = None,
+    tutors: Mapping[str, Sequence[str]] | None = None,
 ) -> MisSnapshot:
     """A snapshot whose registration groups are made from the pupils' own, plus `groups`.
 
@@ -173,8 +173,10 @@ def simulate_apply(
             )
             next_id += 1
         elif line.category == Category.LEAVER:
+            assert line.account_id is not None
             by_id[line.account_id] = replace(by_id[line.account_id], archived=True, is_active=False)
         elif line.category not in (Category.DUPLICATE, Category.ERROR):
+            assert line.account_id is not None
             by_id[line.account_id] = _apply_line(
                 by_id[line.account_id], line.after, class_of, active_mis, source
             )

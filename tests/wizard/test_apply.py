@@ -227,3 +227,17 @@ def test_fetch_task_retries_only_transient_mis_errors(school, xod):
     assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
     run.refresh_from_db()
     assert "paused" in run.error
+
+
+def test_an_error_line_naming_an_account_does_not_block_undo(school, xod, school_data):
+    mis_sync()
+    first = SyncRun.objects.get()
+    school_data.pupils[0] = {**school_data.pupils[0], "Forename": ""}  # now an error line
+    serve(xod, school_data)
+    later = mis_sync()
+    assert [e["mis_id"] for e in later["errors"]] == ["101"]
+
+    sync_run_undo(run=first)
+
+    first.refresh_from_db()
+    assert first.status == SyncRun.Status.UNDONE

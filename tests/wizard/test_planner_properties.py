@@ -120,7 +120,7 @@ def feeds(draw: st.DrawFn) -> MisSnapshot:
 @st.composite
 def local_classes(draw: st.DrawFn) -> list[LocalClass]:
     """Registration classes linked, made by hand or archived, and a teaching class."""
-    found = []
+    found: list[LocalClass] = []
     for name in [*REGISTRATION[:-1], "Old", "Maths"]:
         if draw(st.booleans()):
             mis_id = "t-1" if name == "Maths" else f"reg-{name}"
@@ -229,6 +229,7 @@ def test_no_account_is_given_to_two_records(school: School) -> None:
     assert len(used + offered) == len(set(used + offered))
     by_id = {a.id: a for a in school.accounts}
     for leaver in plan.of(Category.LEAVER):
+        assert leaver.account_id is not None
         account = by_id[leaver.account_id]
         assert account.is_linked
         assert not account.archived

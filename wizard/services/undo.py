@@ -18,6 +18,9 @@ from wizard.services.plan_store import StoredPlan, plan_load
 from wizard.services.runs import SyncError
 from wizard.services.selectors import sync_settings_of
 
+# The kinds of account line that change an account (error and duplicate lines do not).
+_APPLIED = {Category.NEW, Category.UPDATED, Category.MOVED, Category.RETURNING, Category.LEAVER}
+
 NOT_APPLIED = "Only an applied sync can be undone (this one is {status})."
 LATER_RUN = (
     "Sync #{other} has since changed some of the same accounts, so this one cannot be "
@@ -42,12 +45,14 @@ def sync_run_undo(*, run: SyncRun) -> SyncRun:
 
 
 def _refuse_if_later_run(run: SyncRun) -> None:
-    touched = run.changes.exclude(account=None).values("account_id")
+    # Only lines that changed an account count: an error line may name an account too.
+    touched = run.changes.filter(kind__in=_APPLIED).exclude(account=None).values("account_id")
     later = (
         SyncChange.objects.filter(
             run__school_id=run.school_id,
             run__status=SyncRun.Status.APPLIED,
             run__applied_at__gt=run.applied_at,
+            kind__in=_APPLIED,
             account_id__in=touched,
         )
         .values_list("run_id", flat=True)
@@ -73,9 +78,6 @@ def _accounts_restore(run: SyncRun, stored: StoredPlan) -> None:
             wanted[user.pk] = set((row.prior or {}).get("class_ids", []))
     User.objects.bulk_update(list(users.values()), ACCOUNT_FIELDS)
     memberships_set(wanted, {user.pk: user.role for user in users.values()})
-
-
-_APPLIED = {Category.NEW, Category.UPDATED, Category.MOVED, Category.RETURNING, Category.LEAVER}
 
 
 def _classes_restore(stored: StoredPlan) -> None:
