@@ -217,3 +217,50 @@ def test_mis_errors_are_reported_in_words(school, xod):
     with pytest.raises(CommandError, match="paused"):
         mis_sync()
     assert SyncRun.objects.get().status == SyncRun.Status.FAILED
+
+
+def test_year_mappings_are_saved_and_unmapped_years_are_not_imported(school, xod, school_data):
+    from wizard.models import SyncSettings
+
+    school_data.pupils.append(pupil("109", "Ada", "Mixed", "Mixed Age", "MX1"))
+    serve(xod, school_data)
+
+    result = mis_sync()
+
+    assert {e["mis_id"]: e["reason"] for e in result["errors"]} == {
+        "109": 'Year group "Mixed Age" is not mapped to a National Curriculum year'
+    }
+    saved = SyncSettings.objects.get(school=school).year_mapping
+    assert saved["Year 4"] == "4"
+    assert saved["Year 3"] == "3"
+
+    SyncSettings.objects.filter(school=school).update(year_mapping={**saved, "Mixed Age": "5"})
+    result = mis_sync()
+    assert result["errors"] == []
+    mixed = User.objects.get(mis_id="109")
+    assert mixed.year_group is not None
+    assert mixed.year_group.code == "5"
+
+
+def test_the_activation_link_lets_new_staff_set_a_password_once(
+    school, client, django_capture_on_commit_callbacks
+):
+    import re
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mis_sync()
+    email = next(m for m in mail.outbox if m.to == ["estone@school.example"])
+    link = re.search(r"https?://[^/]+(/activate/\S+)", email.body)
+    assert link
+    path = link.group(1)
+
+    form_page = client.get(path, follow=True)
+    assert b"Set your password" in form_page.content
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"new_password1": "Correct-Horse-42", "new_password2": "Correct-Horse-42"},
+    )
+    assert response.status_code == 302
+    teacher = User.objects.get(username="EStone")
+    assert teacher.check_password("Correct-Horse-42")
+    assert b"This link has expired" in client.get(path, follow=True).content
