@@ -250,7 +250,7 @@ def test_the_activation_link_lets_new_staff_set_a_password_once(
     with django_capture_on_commit_callbacks(execute=True):
         mis_sync()
     email = next(m for m in mail.outbox if m.to == ["estone@school.example"])
-    link = re.search(r"https?://[^/]+(/activate/\S+)", email.body)
+    link = re.search(r"https?://[^/]+(/activate/\S+)", str(email.body))
     assert link
     path = link.group(1)
 
