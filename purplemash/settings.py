@@ -187,6 +187,8 @@ XOD_BASE_URL = env_str("XOD_BASE_URL", "https://xporter.groupcall.com/api/v1/")
 XOD_TOKEN_URL = env_str("XOD_TOKEN_URL", "https://xporter.groupcall.com/api/oauth/GetToken")
 XOD_RELYING_PARTY = env_str("XOD_RELYING_PARTY", "mis-sync-wizard.localhost")
 XOD_TIMEOUT_SECONDS = env_int("XOD_TIMEOUT_SECONDS", 30)
+# Days a sync run keeps the MIS data it read (names, ids, groups), then forgets it.
+SNAPSHOT_RETENTION_DAYS = env_int("SNAPSHOT_RETENTION_DAYS", 30)
 
 # --- Production hardening (on whenever DEBUG is off) --------------------------------------
 if not DEBUG:

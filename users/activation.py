@@ -6,6 +6,8 @@ days) and stops working once the password is set, because the token covers the h
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage, get_connection
@@ -15,6 +17,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from users.models import User
+
+logger = logging.getLogger(__name__)
 
 SUBJECT = "Your account at {school}: set your password"
 
@@ -26,12 +30,18 @@ def activation_link(user: User) -> str:
 
 
 def activation_emails_send(users: list[User]) -> int:
-    """Sends one activation email to each user with an address; returns how many."""
-    messages = [_message(user) for user in users if user.email]
-    if not messages:
-        return 0
+    """Sends one activation email to each user with an address; returns how many went.
+    One address the mail server refuses never stops the others: it is logged."""
+    sent = 0
     with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+        for user in users:
+            if not user.email:
+                continue
+            try:
+                sent += connection.send_messages([_message(user)]) or 0
+            except Exception:
+                logger.exception("The activation email to account %s could not be sent", user.pk)
+    return sent
 
 
 def _message(user: User) -> EmailMessage:

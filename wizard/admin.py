@@ -56,7 +56,7 @@ class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
         url = reverse("admin:wizard_syncchange_changelist") + f"?run__id__exact={run.pk}"
         return format_html('<a href="{}">{} change rows</a>', url, run.changes.count())
 
-    @admin.action(description="Undo the selected applied syncs")
+    @admin.action(description="Undo the selected applied syncs", permissions=["change"])
     def undo(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
         for run in queryset.order_by("-applied_at"):
             try:
@@ -67,8 +67,8 @@ class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
                 self.message_user(request, f"Sync #{run.pk} was undone.", messages.SUCCESS)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Needed for the undo action; every field stays read-only (get_readonly_fields).
-        return bool(request.user.is_superuser)
+        # Only for the undo action: every field stays read-only (get_readonly_fields).
+        return request.user.has_perm("wizard.change_syncrun")
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [f.name for f in SyncRun._meta.fields if f.name != "snapshot"] + ["changes_link"]

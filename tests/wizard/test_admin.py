@@ -58,3 +58,18 @@ def test_the_undo_action_explains_a_refusal(school, support):
         follow=True,
     )
     assert b"Only an applied sync can be undone" in response.content
+
+
+def test_staff_who_may_only_view_runs_cannot_undo(school, client):
+    from django.contrib.auth.models import Permission
+
+    viewer = User.objects.create_user("viewer", "a long passphrase", is_staff=True, role="admin")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_syncrun"))
+    client.force_login(viewer)
+    mis_sync()
+    run = SyncRun.objects.get()
+
+    client.post("/admin/wizard/syncrun/", {"action": "undo", "_selected_action": [run.pk]})
+
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.APPLIED

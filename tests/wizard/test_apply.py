@@ -9,14 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from misclient.xod import XodClient
 from tests.wizard.conftest import serve
 from tests.wizard.school_data import SchoolData, mis_sync, pupil, staff
 from tests.wizard.test_sync import accounts_state
 from users.models import SchoolClass, User, YearGroup
-from wizard.models import SyncRun
+from wizard.models import SyncChange, SyncRun, SyncSettings
 from wizard.services import apply as apply_service
 from wizard.services import runs
-from wizard.services.purge import leavers_purge
+from wizard.services.purge import leavers_purge, snapshots_forget
 from wizard.services.undo import sync_run_undo
 from wizard.tasks import apply_sync_run, fetch_snapshot
 
@@ -74,11 +75,13 @@ def test_undo_is_refused_when_a_later_sync_changed_the_same_accounts(school, xod
     school_data.pupils[0] = {**school_data.pupils[0], "Surname": "Smythe"}
     serve(xod, school_data)
     mis_sync()
-    school_data.staff[0] = {**school_data.staff[0], "Forename": "Emily"}
+    state = accounts_state(school)
 
     with pytest.raises(runs.SyncError, match="Undo sync #"):
         sync_run_undo(run=first)
-    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 8
+    assert accounts_state(school) == state
+    first.refresh_from_db()
+    assert first.status == SyncRun.Status.APPLIED
 
 
 def test_a_crash_midway_through_apply_leaves_the_database_untouched(
@@ -132,7 +135,11 @@ def test_a_held_run_is_not_applied(school, xod):
         apply_service.sync_run_apply(run=run)
     assert User.objects.filter(school=school, archived_at__isnull=True).count() == 8
     run.refresh_from_db()
-    assert run.status == SyncRun.Status.FAILED
+    assert run.status == SyncRun.Status.HELD  # a refusal changes nothing
+
+    run = runs.sync_run_confirm_brake(run=run)
+    apply_service.sync_run_apply(run=run)
+    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 0
     with pytest.raises(runs.SyncError, match="Only a held sync"):
         runs.sync_run_confirm_brake(run=run)
 
@@ -241,3 +248,101 @@ def test_an_error_line_naming_an_account_does_not_block_undo(school, xod, school
 
     first.refresh_from_db()
     assert first.status == SyncRun.Status.UNDONE
+
+
+def test_undo_is_refused_when_a_later_sync_used_a_class_it_made(school, xod, school_data):
+    mis_sync()
+    school_data.pupils[0] = pupil("101", "John", "Smith", 5, "5XY")  # makes class 5XY
+    serve(xod, school_data)
+    mis_sync()
+    makes_class = SyncRun.objects.latest("applied_at")
+    school_data.pupils.append(pupil("110", "Nina", "Berg", 5, "5XY"))  # joins 5XY
+    serve(xod, school_data)
+    mis_sync()
+
+    with pytest.raises(runs.SyncError, match="Undo sync #"):
+        sync_run_undo(run=makes_class)
+    assert SchoolClass.objects.get(school=school, name="5XY").archived is False
+
+
+def test_an_applied_run_is_never_planned_again(school):
+    run = plan_run(school)
+    apply_service.sync_run_apply(run=run)
+    rows = run.changes.count()
+    with pytest.raises(runs.SyncError, match="can no longer be planned"):
+        runs.sync_run_plan(run=run)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.APPLIED
+    assert run.changes.count() == rows
+
+
+def test_applying_an_undone_run_changes_nothing(school):
+    run = plan_run(school)
+    apply_service.sync_run_apply(run=run)
+    sync_run_undo(run=run)
+    with pytest.raises(runs.SyncError, match="Only a planned sync"):
+        apply_service.sync_run_apply(run=run)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.UNDONE
+
+
+def test_a_second_delivery_of_the_fetch_task_does_nothing(school):
+    run = plan_run(school)
+    apply_service.sync_run_apply(run=run)
+    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.APPLIED
+    assert run.changes.exists()
+
+
+def test_a_crash_while_planning_is_recorded_on_the_run(school):
+    SyncSettings.objects.create(school=school, pupil_username_format="{nickname}")
+    run = runs.sync_run_create(school=school)
+    fetch_snapshot.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    assert "nickname" in run.error
+
+
+def test_the_fetch_task_retries_transient_mis_errors(school, xod, monkeypatch):
+    def client_without_waits(school):
+        connection = school.mis_connection
+        return XodClient.from_settings(
+            estab=school.estab,
+            secret=connection.secret,
+            base_url=connection.base_url,
+            token_url=connection.token_url,
+            sleep=lambda seconds: None,
+        )
+
+    monkeypatch.setattr(runs, "mis_client_for", client_without_waits)
+    xod.fail_next("8231234", 5, status=503)  # more than one fetch's own retries
+    run = runs.sync_run_create(school=school)
+
+    fetch_snapshot.apply(args=(run.pk,))
+
+    # One fetch gives up after 5 tries; only the task's own retry can have succeeded.
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.PLANNED
+    assert run.counts["new_pupils"] == 6
+    assert xod.request_count("8231234") >= 5 + 6
+
+
+def test_purge_removes_the_change_rows_that_name_a_purged_leaver(school):
+    mis_sync()
+    User.objects.filter(mis_id="101").update(
+        archived_at=timezone.now(), purge_after=timezone.localdate() - timedelta(days=1)
+    )
+    assert SyncChange.objects.filter(mis_id="101").exists()
+    leavers_purge()
+    assert not SyncChange.objects.filter(mis_id="101").exists()
+    assert SyncChange.objects.filter(mis_id="102").exists()
+
+
+def test_old_runs_forget_the_mis_data_they_read(school, settings):
+    mis_sync()
+    run = SyncRun.objects.get()
+    assert snapshots_forget() == 0
+    SyncRun.objects.update(created_at=timezone.now() - timedelta(days=31))
+    assert snapshots_forget() == 1
+    run.refresh_from_db()
+    assert run.snapshot is None
+    assert run.changes.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core import mail
+from django.core.mail.backends import locmem
 
 from tests.wizard.conftest import serve
 from tests.wizard.school_data import mis_sync, pupil, staff
@@ -264,3 +265,27 @@ def test_the_activation_link_lets_new_staff_set_a_password_once(
     teacher = User.objects.get(username="EStone")
     assert teacher.check_password("Correct-Horse-42")
     assert b"This link has expired" in client.get(path, follow=True).content
+
+
+class _RefusesOneAddress(locmem.EmailBackend):
+    def send_messages(self, messages):
+        if any("abaker" in address for m in messages for address in m.to):
+            raise ValueError("Invalid address")
+        return super().send_messages(messages)
+
+
+def test_one_refused_activation_email_does_not_stop_the_others(
+    school, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}._RefusesOneAddress"
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mis_sync()
+    assert result["status"] == "applied"
+    assert [m.to for m in mail.outbox] == [["estone@school.example"]]
+
+
+def test_a_dry_run_saves_no_settings(school):
+    from wizard.models import SyncSettings
+
+    mis_sync("--dry-run")
+    assert not SyncSettings.objects.filter(school=school).exists()

@@ -13,7 +13,7 @@ from tests.wizard.school_data import ESTAB, RELYING_PARTY
 from tests.worker import celery_worker, worker_env
 from users.models import School, User
 from wizard.models import SyncRun
-from wizard.services import runs
+from wizard.services import enqueue
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +42,12 @@ def test_a_worker_reads_the_mis_plans_and_applies(school, xod, tmp_path):
         VAR_DIR=os.environ.get("VAR_DIR", str(settings.VAR_DIR)),
     )
     with celery_worker(env, tmp_path / "worker.log"):
-        run = runs.sync_run_start(school=School.objects.get(estab=ESTAB))
+        run = enqueue.sync_run_start(school=School.objects.get(estab=ESTAB))
         run = _wait_for(run, SyncRun.Status.PLANNED, SyncRun.Status.FAILED)
         assert run.status == SyncRun.Status.PLANNED, run.error
         assert run.counts["new_pupils"] == 6
 
-        runs.sync_run_enqueue_apply(run=run)
+        enqueue.sync_run_enqueue_apply(run=run)
         run = _wait_for(run, SyncRun.Status.APPLIED, SyncRun.Status.FAILED)
 
     assert run.status == SyncRun.Status.APPLIED, run.error

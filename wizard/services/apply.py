@@ -1,8 +1,10 @@
 """Applying a planned sync run: every change in one transaction, with bulk queries.
 
 The number of queries does not grow with the number of pupils: each step loads or writes
-all of its rows at once. A failure anywhere rolls everything back, the claim included,
-so the run stays PLANNED and can be applied again; a run already applied is a no-op.
+all of its rows at once. An error anywhere rolls every change back and marks the run
+FAILED (the administrator runs the sync again); a worker killed mid-apply rolls back the
+claim too, so the run stays PLANNED and the redelivered task applies it. A run already
+applied is a no-op, and a run that may not be applied (held, undone...) is left as it is.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ STALE = (
     "applied or undone since). Please run the sync again to see an up-to-date summary."
 )
 HELD = "This sync is held: {reasons} Confirm it explicitly to apply it."
-CRASHED = "Something went wrong while applying, so nothing was changed. Please try again."
+CRASHED = "Something went wrong while applying, so nothing was changed. Please run the sync again."
+GONE = "An account in this summary has been deleted since it was made. Please run the sync again."
 
 Applied = list[tuple[User, AccountChange]]
 
@@ -42,12 +45,17 @@ Applied = list[tuple[User, AccountChange]]
 def sync_run_apply(*, run: SyncRun) -> SyncRun:
     """Applies `run` once. Returns the run, APPLIED (or as it was if another worker got
     there first). Raises SyncError, with the run marked FAILED, when it may not apply."""
+    claimed = False
     try:
         with transaction.atomic():
-            # One school, one apply at a time: the school row is the lock.
+            # One school, one apply at a time: the school row is the lock. The claim makes
+            # a second delivery of the same run a no-op; APPLYING is only ever seen inside
+            # this transaction (the constraint on it is a backstop, not the lock).
             school = School.objects.select_for_update().get(pk=run.school_id)
-            claimed = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
-                status=SyncRun.Status.APPLYING
+            claimed = bool(
+                SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
+                    status=SyncRun.Status.APPLYING
+                )
             )
             if not claimed:
                 run.refresh_from_db()
@@ -61,29 +69,27 @@ def sync_run_apply(*, run: SyncRun) -> SyncRun:
             # Never from inside the transaction: only once the accounts really exist.
             transaction.on_commit(partial(staff_activation_send, run_id=run.pk))
     except SyncError as error:
-        _mark_failed(run, str(error))
+        if claimed:
+            _mark_failed(run, str(error))
         raise
     except Exception:
         logger.exception("Sync run %s failed while applying", run.pk)
-        _mark_failed(run, CRASHED)
+        if claimed:
+            _mark_failed(run, CRASHED)
         raise
     run.refresh_from_db()
     return run
 
 
 def staff_activation_send(*, run_id: int) -> int:
-    """Emails every new member of staff of the run a link to set their password. A mail
-    server failure is logged and leaves the sync applied: the emails can be sent again."""
+    """Emails every new member of staff of the run a link to set their password; returns
+    how many were sent. A failure is logged per person and never undoes the sync."""
     new_staff = User.objects.filter(
         sync_changes__run_id=run_id,
         sync_changes__kind=Category.NEW,
         role=User.Role.STAFF,
     ).select_related("school")
-    try:
-        return activation_emails_send(list(new_staff))
-    except OSError:
-        logger.exception("Activation emails of sync run %s could not be sent", run_id)
-        return 0
+    return activation_emails_send(list(new_staff))
 
 
 def _refuse_unless_done(run: SyncRun) -> None:
@@ -130,6 +136,8 @@ def _existing_accounts_update(
         Category.UPDATED, Category.MOVED, Category.RETURNING, Category.LEAVER
     )
     accounts = User.objects.filter(school=school).in_bulk([c.account_id for _, c in pairs])
+    if len(accounts) < len({c.account_id for _, c in pairs}):
+        raise SyncError(GONE)
     class_ids = memberships.managed_class_ids(list(accounts))
     grace = timedelta(days=sync_settings_of(school).leaver_grace_days)
     now = timezone.now()

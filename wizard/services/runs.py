@@ -1,15 +1,15 @@
-"""Starting a sync run, reading the MIS into it, and planning it."""
+"""Creating a sync run, reading the MIS into it, and planning it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from misclient import errors as mis_errors
 from misclient.snapshot import MisSnapshot, snapshot_from_dict, snapshot_to_dict
+from misclient.tokens import TokenCache
 from misclient.xod import FetchProgress, XodClient
 from users.models import School, User
 from wizard.models import MisConnection, SyncRun, SyncSettings
@@ -20,6 +20,16 @@ from wizard.services import plan_store, selectors
 
 NOT_CONNECTED = "This school is not connected to its MIS yet: add its XoD estab and secret first."
 NOT_FETCHED = "This sync has no MIS data yet."
+NOT_PLANNABLE = "This sync can no longer be planned (it is {status}): please start a new one."
+BAD_USERNAME_FORMAT = "The username format cannot be used: {error}"
+NOT_HELD = "Only a held sync needs confirming (this one is {status})."
+
+# Runs that may be (re)planned: a re-plan replaces the change rows, which once applied
+# hold what undo restores, so an applied or undone run is never planned again.
+_PLANNABLE = (SyncRun.Status.FETCHING, SyncRun.Status.PLANNED, SyncRun.Status.HELD)
+
+# XoD tokens live for days: one cache per worker process saves a token request per run.
+_TOKENS = TokenCache()
 
 
 class SyncError(Exception):
@@ -38,6 +48,7 @@ def mis_client_for(school: School) -> XodClient:
     return XodClient.from_settings(
         estab=school.estab,
         secret=connection.secret,
+        token_cache=_TOKENS,
         **{name: url for name, url in overrides.items() if url},
     )
 
@@ -59,7 +70,7 @@ def sync_run_fetch(
         with mis_client_for(run.school) as client:
             snapshot = client.fetch_snapshot(progress=report)
     except mis_errors.XodError as error:
-        _fail(run, str(error))
+        sync_run_fail(run=run, message=str(error))
         raise
     run.snapshot = snapshot_to_dict(snapshot)
     run.fetched_at = timezone.now()
@@ -68,10 +79,12 @@ def sync_run_fetch(
     return snapshot
 
 
-def _fail(run: SyncRun, message: str) -> None:
-    run.status = SyncRun.Status.FAILED
-    run.error = message
-    run.save(update_fields=["status", "error"])
+def sync_run_fail(*, run: SyncRun, message: str) -> None:
+    """Marks a run that has not been applied as failed, with the reason in words."""
+    SyncRun.objects.filter(pk=run.pk, status__in=_PLANNABLE).update(
+        status=SyncRun.Status.FAILED, error=message
+    )
+    run.refresh_from_db(fields=["status", "error"])
 
 
 def run_snapshot(run: SyncRun) -> MisSnapshot:
@@ -94,27 +107,35 @@ def sync_run_plan(
     *, run: SyncRun, decisions: Decisions | None = None, settings: PlanSettings | None = None
 ) -> SyncPlan:
     """Plans `run` from its snapshot and the school's accounts now, and stores the plan as
-    its change rows. The run becomes PLANNED, or HELD when the brake holds it."""
+    its change rows. The run becomes PLANNED, or HELD when the brake holds it. Raises
+    SyncError for a run already applied, undone or failed."""
+    # Stamped before the accounts are read: a sync applied after this moment makes the
+    # plan stale (see apply's check).
+    planned_at = timezone.now()
     snapshot = run_snapshot(run)
     decisions = decisions or Decisions()
+    remembered = selectors.not_duplicate_pairs(run.school)
     decisions = Decisions(
-        **{
-            **decisions.__dict__,
-            "not_duplicates": decisions.not_duplicates | selectors.not_duplicate_pairs(run.school),
-        }
+        **{**decisions.__dict__, "not_duplicates": decisions.not_duplicates | remembered}
     )
     settings = settings or settings_for_run(run, snapshot)
-    plan = build_plan(
-        snapshot,
-        selectors.local_accounts(run.school),
-        settings,
-        decisions,
-        classes=selectors.local_classes(run.school),
-    )
+    try:
+        plan = build_plan(
+            snapshot,
+            selectors.local_accounts(run.school),
+            settings,
+            decisions,
+            classes=selectors.local_classes(run.school),
+        )
+    except ValueError as error:  # the planner's word for a username format it cannot use
+        raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
     with transaction.atomic():
+        locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status not in _PLANNABLE:
+            raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
         plan_store.plan_store(run=run, plan=plan)
         run.status = SyncRun.Status.HELD if plan.held else SyncRun.Status.PLANNED
-        run.planned_at = timezone.now()
+        run.planned_at = planned_at
         run.counts = plan.counts()
         run.hold_reasons = list(plan.hold_reasons)
         run.settings_used = _settings_json(settings)
@@ -140,9 +161,6 @@ def year_mapping_save(*, school: School, mapping: dict[str, str]) -> SyncSetting
     return saved
 
 
-NOT_HELD = "Only a held sync needs confirming (this one is {status})."
-
-
 def sync_run_confirm_brake(*, run: SyncRun) -> SyncRun:
     """An administrator's explicit "yes, apply it anyway" to a plan the brake held."""
     with transaction.atomic():
@@ -153,25 +171,3 @@ def sync_run_confirm_brake(*, run: SyncRun) -> SyncRun:
         run.status = SyncRun.Status.PLANNED
         run.save(update_fields=["decisions", "status"])
     return run
-
-
-def sync_run_start(*, school: School, started_by: User | None = None) -> SyncRun:
-    """Creates a run and, once the transaction commits, has a worker read the MIS and
-    plan it (the page polls the run's status)."""
-    from wizard.tasks import fetch_snapshot  # the tasks import these services
-
-    run = sync_run_create(school=school, started_by=started_by)
-    transaction.on_commit(partial(fetch_snapshot.delay, run.pk))
-    return run
-
-
-def sync_run_enqueue_apply(*, run: SyncRun) -> None:
-    """Has a worker apply the run once the transaction commits ("Finish")."""
-    from wizard.tasks import apply_sync_run
-
-    if run.status != SyncRun.Status.PLANNED:
-        raise SyncError(NOT_PLANNED_TO_APPLY.format(status=run.get_status_display().lower()))
-    transaction.on_commit(partial(apply_sync_run.delay, run.pk))
-
-
-NOT_PLANNED_TO_APPLY = "Only a planned sync can be applied (this one is {status})."

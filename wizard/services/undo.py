@@ -23,8 +23,8 @@ _APPLIED = {Category.NEW, Category.UPDATED, Category.MOVED, Category.RETURNING, 
 
 NOT_APPLIED = "Only an applied sync can be undone (this one is {status})."
 LATER_RUN = (
-    "Sync #{other} has since changed some of the same accounts, so this one cannot be "
-    "undone on its own. Undo sync #{other} first."
+    "Sync #{other} has changed accounts or classes since, so this one cannot be undone on "
+    "its own. Undo sync #{other} first."
 )
 
 
@@ -45,16 +45,16 @@ def sync_run_undo(*, run: SyncRun) -> SyncRun:
 
 
 def _refuse_if_later_run(run: SyncRun) -> None:
-    # Only lines that changed an account count: an error line may name an account too.
-    touched = run.changes.filter(kind__in=_APPLIED).exclude(account=None).values("account_id")
+    """Undo restores what this run found; a later applied run that changed anything
+    (accounts, or classes this run made) was built on this one, so it goes first."""
     later = (
         SyncChange.objects.filter(
             run__school_id=run.school_id,
             run__status=SyncRun.Status.APPLIED,
             run__applied_at__gt=run.applied_at,
-            kind__in=_APPLIED,
-            account_id__in=touched,
         )
+        .exclude(kind__in=[Category.ERROR, Category.DUPLICATE])
+        .order_by("-run__applied_at")
         .values_list("run_id", flat=True)
         .first()
     )

@@ -44,7 +44,11 @@ class Command(BaseCommand):
             all_duplicates=options["resolve_duplicates"] or "",
             confirm_brake=options["confirm_brake"],
         )
-        plan = runs.sync_run_plan(run=run, decisions=decisions)
+        try:
+            plan = runs.sync_run_plan(run=run, decisions=decisions)
+        except runs.SyncError as error:
+            runs.sync_run_fail(run=run, message=str(error))
+            raise CommandError(str(error)) from None
         if not plan.held and not options["dry_run"]:
             self._apply(run)
         run.refresh_from_db()
@@ -61,11 +65,14 @@ class Command(BaseCommand):
         return run
 
     def _apply(self, run: SyncRun) -> None:
-        runs.year_mapping_save(school=run.school, mapping=run.settings_used["year_mapping"])
         try:
             apply.sync_run_apply(run=run)
         except runs.SyncError as error:
             raise CommandError(str(error)) from None
+        except Exception:  # logged by the service; the database is as it was
+            raise CommandError(apply.CRASHED) from None
+        # Year mappings suggested for this run are kept only once it has been applied.
+        runs.year_mapping_save(school=run.school, mapping=run.settings_used["year_mapping"])
 
     def _report(self, run: SyncRun, plan: SyncPlan, *, as_json: bool) -> None:
         if as_json:
