@@ -16,10 +16,11 @@ from tests.wizard.planner_factories import (
 )
 from wizard.planner import build_plan
 from wizard.planner.duplicates import name_key
-from wizard.planner.types import CREATE_NEW, LINK, Category, Decisions, LocalClass
+from wizard.planner.types import CREATE_NEW, LINK, Category, Decisions, LocalClass, decision_key
 
 HAND_MADE = account(5, "jsmith1", "John", "Smith", year="4", class_ids=frozenset({1}))
 CLASSES = [LocalClass(1, "4ES", "registration")]  # made by hand; linked by name
+PUPIL_1 = decision_key("pupil", "1")
 SNAP = snapshot(pupils=[pupil("1", "John", "Smith", external_id="e-1", upn="B801200005001")])
 
 
@@ -57,7 +58,7 @@ def test_no_duplicate_in_another_year_or_role_or_when_archived_or_linked() -> No
 
 
 def test_link_takes_over_the_account_and_keeps_its_login() -> None:
-    decisions = Decisions(duplicates={"1": LINK})
+    decisions = Decisions(duplicates={PUPIL_1: LINK})
 
     plan = build_plan(SNAP, [HAND_MADE], SETTINGS, decisions, classes=CLASSES)
 
@@ -80,7 +81,7 @@ def test_link_into_a_different_class_is_a_move() -> None:
 
 def test_create_new_gives_a_new_account_of_its_own() -> None:
     for decisions in (
-        Decisions(duplicates={"1": CREATE_NEW}),
+        Decisions(duplicates={PUPIL_1: CREATE_NEW}),
         Decisions(all_duplicates=CREATE_NEW),
     ):
         plan = build_plan(SNAP, [HAND_MADE], SETTINGS, decisions)
@@ -99,7 +100,7 @@ def test_a_remembered_not_a_duplicate_answer_rules_the_pair_out() -> None:
 
 
 def test_a_per_record_answer_wins_over_the_answer_for_all() -> None:
-    decisions = Decisions(duplicates={"1": CREATE_NEW}, all_duplicates=LINK)
+    decisions = Decisions(duplicates={PUPIL_1: CREATE_NEW}, all_duplicates=LINK)
 
     plan = build_plan(SNAP, [HAND_MADE], SETTINGS, decisions)
 
@@ -111,8 +112,12 @@ def test_twins_and_one_hand_made_account_are_never_merged() -> None:
 
     unanswered = build_plan(snap, [HAND_MADE], SETTINGS)
     link_all = build_plan(snap, [HAND_MADE], SETTINGS, Decisions(all_duplicates=LINK))
-    second_is_it = build_plan(snap, [HAND_MADE], SETTINGS, Decisions(duplicates={"2": LINK}))
-    first_is_not = build_plan(snap, [HAND_MADE], SETTINGS, Decisions(duplicates={"1": CREATE_NEW}))
+    second_is_it = build_plan(
+        snap, [HAND_MADE], SETTINGS, Decisions(duplicates={decision_key("pupil", "2"): LINK})
+    )
+    first_is_not = build_plan(
+        snap, [HAND_MADE], SETTINGS, Decisions(duplicates={PUPIL_1: CREATE_NEW})
+    )
 
     assert [c.category for c in unanswered.accounts] == [Category.DUPLICATE, Category.NEW]
     assert usernames(unanswered) == {"2": "JohnS"}
@@ -141,3 +146,36 @@ def test_a_staff_duplicate_without_email_can_be_linked_but_not_created() -> None
 
     assert line_for(linked, "41", "staff").category == Category.UPDATED
     assert line_for(created, "41", "staff").category == Category.ERROR
+
+
+def test_answers_are_keyed_by_role_and_mis_id() -> None:
+    assert decision_key("pupil", "19") == "pupil:19"
+    assert decision_key("staff", "19") == "staff:19"
+
+
+def test_an_answer_for_a_pupil_is_not_an_answer_for_staff_with_the_same_mis_id() -> None:
+    # Pupil 19 and staff 19 are different people, each a possible duplicate of a hand-made
+    # account of their own role.
+    snap = snapshot(
+        pupils=[pupil("19", "John", "Smith")],
+        staff=[staff("19", "Rosa", "Lorrin", email="r.lorrin@school.example")],
+    )
+    accounts = [HAND_MADE, account(6, "mrsl", "Rosa", "Lorrin", "staff")]
+
+    pupil_linked = build_plan(
+        snap, accounts, SETTINGS, Decisions(duplicates={decision_key("pupil", "19"): LINK})
+    )
+    staff_new = build_plan(
+        snap, accounts, SETTINGS, Decisions(duplicates={decision_key("staff", "19"): CREATE_NEW})
+    )
+    bare_id = build_plan(snap, accounts, SETTINGS, Decisions(duplicates={"19": LINK}))
+
+    assert (line_for(pupil_linked, "19").category, line_for(pupil_linked, "19").account_id) == (
+        Category.MOVED,
+        5,
+    )
+    assert line_for(pupil_linked, "19", "staff").category == Category.DUPLICATE
+    assert line_for(staff_new, "19").category == Category.DUPLICATE
+    assert line_for(staff_new, "19", "staff").category == Category.NEW
+    assert line_for(staff_new, "19", "staff").candidate_account_id == 6
+    assert categories(bare_id) == {Category.DUPLICATE: 2}  # not a key: no answer

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from misclient.snapshot import ParseProblem
+from misclient.upn import make_upn
 from tests.wizard.planner_factories import (
     SETTINGS,
     account,
     categories,
+    changes_left,
     line_for,
     pupil,
+    replan,
     settings,
     snapshot,
     staff,
+    teaching_group,
 )
 from wizard.planner import build_plan, reasons
+from wizard.planner.feed import is_email, shown
 from wizard.planner.types import Category
 
 
@@ -139,3 +146,224 @@ def test_an_id_already_linked_to_another_account_is_an_error() -> None:
     # Account 2 is named by the feed, so it is not archived; Ben's Id is new to us.
     assert line_for(plan, "5").category == Category.NEW
     assert categories(plan)[Category.LEAVER] == 0
+
+
+# Values that would not fit their database columns (users/models.py): on PostgreSQL one
+# of them would make the whole apply fail, so each is an error of its own record.
+
+LONG_ID = "9" * 65
+VALID_UPN = make_upn("801", "2000", 5, 1)  # B801200005001
+WRONG_CHECK_LETTER = "C" + VALID_UPN[1:]
+
+
+def test_values_too_long_for_the_database_are_errors_and_the_rest_is_planned() -> None:
+    snap = snapshot(
+        pupils=[
+            pupil("1", "Amy"),
+            pupil(LONG_ID, "Ben"),
+            pupil("3", "Cara", external_id="e" * 65),
+            pupil("4", "D" * 101),
+            pupil("5", "Eve", "S" * 101),
+            pupil("6" * 64, "Fay", "F" * 100, external_id="e" * 64),  # just fits
+        ],
+        staff=[staff("41"), staff("4" * 65, "Ann", "Hall")],
+    )
+
+    plan = build_plan(snap, [], SETTINGS)
+
+    too_long_id = reasons.ID_TOO_LONG.format(label="Id")
+    assert {c.mis_id: (c.category, c.reason) for c in plan.accounts} == {
+        "1": (Category.NEW, ""),
+        "9" * 63 + "…": (Category.ERROR, too_long_id),
+        "3": (Category.ERROR, reasons.ID_TOO_LONG.format(label="ExternalId")),
+        "4": (Category.ERROR, reasons.NAME_TOO_LONG),
+        "5": (Category.ERROR, reasons.NAME_TOO_LONG),
+        "6" * 64: (Category.NEW, ""),
+        "41": (Category.NEW, ""),
+        "4" * 63 + "…": (Category.ERROR, too_long_id),
+    }
+    assert reasons.ID_TOO_LONG.format(label="Id") == "The MIS Id is longer than 64 characters"
+    assert all(len(c.mis_id) <= 64 for c in plan.accounts)  # SyncChange.mis_id holds 64
+
+
+def test_a_upn_that_is_not_a_valid_upn_is_an_error() -> None:
+    snap = snapshot(
+        pupils=[
+            pupil("1", "Amy", upn=VALID_UPN),
+            pupil("2", "Ben", upn=f" {VALID_UPN.lower()} "),  # the same UPN, as read
+            pupil("3", "Cara", upn=VALID_UPN[:-1]),  # 12 characters
+            pupil("4", "Dan", upn=VALID_UPN + "00"),  # 15: too long for the column
+            pupil("5", "Eve", upn=WRONG_CHECK_LETTER),
+            pupil("6", "Fay", upn="I801200005001"),  # I is not a check letter
+            pupil("7", "Gus", upn=make_upn("801", "2000", 5, 7), former_upn="not a UPN"),
+            pupil("8", "Hal", upn="B801-20000-5001"),
+        ],
+    )
+
+    plan = build_plan(snap, [], SETTINGS)
+
+    reason = {c.mis_id: c.reason for c in plan.accounts}
+    assert reason == {
+        "1": reasons.REPEATED_ID.format(label="UPN", value=VALID_UPN),
+        "2": reasons.REPEATED_ID.format(label="UPN", value=VALID_UPN),
+        "3": reasons.INVALID_UPN.format(upn=VALID_UPN[:-1]),
+        "4": reasons.INVALID_UPN.format(upn=VALID_UPN + "00"),
+        "5": reasons.INVALID_UPN.format(upn=WRONG_CHECK_LETTER),
+        "6": reasons.INVALID_UPN.format(upn="I801200005001"),
+        "7": "",  # a FormerUPN is only compared, never stored
+        "8": reasons.INVALID_UPN.format(upn="B801-20000-5001"),
+    }
+    assert reasons.INVALID_UPN.format(upn="X") == 'The MIS UPN "X" is not a valid UPN'
+
+
+def test_a_valid_upn_in_lower_case_or_with_spaces_is_imported_in_capitals() -> None:
+    snap = snapshot(pupils=[pupil("1", upn=f" {VALID_UPN.lower()} ")])
+
+    line = line_for(build_plan(snap, [], SETTINGS), "1")
+
+    assert (line.category, line.after["upn"]) == (Category.NEW, VALID_UPN)
+
+
+def test_an_existing_pupil_whose_upn_turns_bad_is_kept_as_it_is_not_archived() -> None:
+    snap = snapshot(pupils=[pupil("1", "Amy", upn=WRONG_CHECK_LETTER)])
+    existing = account(3, "AmyS", "Amy", mis_id="1", upn=VALID_UPN, year="4")
+
+    plan = build_plan(snap, [existing], SETTINGS)
+
+    line = line_for(plan, "1")
+    assert (line.category, line.account_id) == (Category.ERROR, 3)
+    assert line.reason == reasons.INVALID_UPN.format(upn=WRONG_CHECK_LETTER)
+    assert not plan.of(Category.LEAVER)
+
+
+def test_a_very_long_value_is_cut_short_in_the_reason() -> None:
+    snap = snapshot(pupils=[pupil("1", upn="B" * 500)])
+
+    line = line_for(build_plan(snap, [], SETTINGS), "1")
+
+    assert line.reason == reasons.INVALID_UPN.format(upn="B" * 39 + "…")
+
+
+def test_the_first_reason_that_applies_wins() -> None:
+    snap = snapshot(
+        pupils=[
+            pupil(LONG_ID, "", upn="bad1"),  # too long an Id, no forename, bad UPN
+            pupil("2", "", upn="bad2"),  # no forename, bad UPN
+            pupil("3", "X" * 101, upn="bad3"),  # too long a name, bad UPN
+            pupil("4", upn="bad4", year="Year 4 Blue"),  # bad UPN, year not mapped
+            pupil("5", upn="bad5", reg=""),  # bad UPN, no registration group
+        ],
+        staff=[staff("41", "", email="not an email"), staff(LONG_ID, email="x")],
+    )
+
+    plan = build_plan(snap, [], SETTINGS)
+
+    assert {(c.role, c.mis_id[:3]): c.reason for c in plan.accounts} == {
+        ("pupil", "999"): reasons.ID_TOO_LONG.format(label="Id"),
+        ("pupil", "2"): reasons.EMPTY_NAME,
+        ("pupil", "3"): reasons.NAME_TOO_LONG,
+        ("pupil", "4"): reasons.INVALID_UPN.format(upn="BAD4"),
+        ("pupil", "5"): reasons.INVALID_UPN.format(upn="BAD5"),
+        ("staff", "41"): reasons.EMPTY_NAME,
+        ("staff", "999"): reasons.ID_TOO_LONG.format(label="Id"),
+    }
+
+
+BAD_EMAILS = [
+    "rosa",
+    "rosa@school",  # no dot in the domain
+    "rosa@@school.example",
+    "rosa@home@school.example",
+    "rosa lorrin@school.example",
+    "rosa@school.example, office@school.example",
+    "rosa@school.example;office@school.example",
+    "Rosa Lorrin <rosa@school.example>",
+    "@school.example",
+    "rosa@.school.example",
+    "rosa@school..example",
+    "rosa@school.example.",
+    ".rosa@school.example",
+    "rosa..lorrin@school.example",
+    "rosa@-school.example",
+    "rosa@school.example\x00",
+    "r" * 243 + "@school.example",  # 258 characters: more than the column's 254
+]
+GOOD_EMAILS = [
+    "rosa@school.example",
+    "Rosa.Lorrin+staff@mail.school.example",
+    "o'brien@school.example",
+    "r" * 239 + "@school.example",  # 254 characters
+]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+def test_a_work_email_that_is_not_one_valid_address_is_an_error(email: str) -> None:
+    assert not is_email(email)
+    new = snapshot(staff=[staff("41", email=email)])
+    existing = account(3, "RL", "Rosa", "Lorrin", "staff", mis_id="41", email="r@school.example")
+
+    for accounts in ([], [existing]):  # new staff and existing staff alike
+        plan = build_plan(new, accounts, SETTINGS)
+
+        line = line_for(plan, "41", "staff")
+        assert line.category == Category.ERROR
+        assert line.reason == reasons.INVALID_EMAIL.format(email=shown(email))
+        assert not plan.of(Category.LEAVER)
+
+
+@pytest.mark.parametrize("email", GOOD_EMAILS)
+def test_a_plain_work_email_is_imported(email: str) -> None:
+    assert is_email(email)
+    line = line_for(
+        build_plan(snapshot(staff=[staff("41", email=email)]), [], SETTINGS), "41", "staff"
+    )
+
+    assert (line.category, line.after["email"]) == (Category.NEW, email)
+
+
+def test_the_invalid_email_reason_in_words() -> None:
+    assert reasons.INVALID_EMAIL.format(email="x") == 'Work email "x" is not a valid email address'
+
+
+def test_a_group_whose_id_is_too_long_is_not_imported_and_its_pupils_are_told_why() -> None:
+    long_reg = "R" * 65
+    snap = snapshot(
+        pupils=[
+            pupil("1", "Amy"),
+            pupil("2", "Ben", reg="5X", registration_group_id=long_reg),
+            pupil("3", "Cara", reg="5X", registration_group_id=""),  # found by name
+        ],
+        groups=[teaching_group("T" * 65, "Maths", ["1"]), teaching_group("t-2", "Art", ["1"])],
+    )
+    plan_settings = settings(subject_groups=frozenset({"T" * 65, "t-2"}))
+
+    plan = build_plan(snap, [], plan_settings)
+
+    assert {c.mis_id for c in plan.classes} == {"reg-4ES", "t-2"}
+    assert line_for(plan, "1").class_mis_ids == ("reg-4ES", "t-2")
+    assert line_for(plan, "2").reason == reasons.REGISTRATION_GROUP_ID_TOO_LONG.format(name="5X")
+    assert line_for(plan, "3").reason == reasons.REGISTRATION_GROUP_ID_TOO_LONG.format(name="5X")
+    assert categories(plan) == {Category.NEW: 1, Category.ERROR: 2}
+
+
+def test_a_class_name_or_subject_too_long_is_cut_to_100_characters_and_stays_so() -> None:
+    long_name = "4 " + "Extraordinarily " * 10  # 162 characters
+    snap = snapshot(
+        pupils=[pupil("1", reg=long_name, registration_group_id="reg-1")],
+        groups=[teaching_group("t-1", "Maths", ["1"], subject_name="M" * 150)],
+    )
+    plan_settings = settings(subject_groups=frozenset({"t-1"}))
+
+    plan = build_plan(snap, [], plan_settings)
+
+    by_id = {c.mis_id: c for c in plan.classes}
+    assert by_id["reg-1"].name == long_name[:100].rstrip()
+    assert len(by_id["reg-1"].name) <= 100
+    assert by_id["t-1"].subject == "M" * 100
+    line = line_for(plan, "1")
+    assert (line.category, line.after["registration_group"]) == (
+        Category.NEW,
+        long_name[:100].rstrip(),
+    )
+    again, _, _ = replan(plan, snap, [], plan_settings=plan_settings)
+    assert changes_left(again) == []

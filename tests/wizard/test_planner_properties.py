@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from misclient.snapshot import MisSnapshot
+from misclient.upn import make_upn
 from tests.wizard.planner_factories import (
     changes_left,
     pupil,
@@ -33,12 +34,15 @@ from wizard.planner.types import (
     LocalClass,
     PlanSettings,
     SyncPlan,
+    decision_key,
 )
 from wizard.planner.years import suggest_mapping
 
 # Mostly a few common names, so twins and possible duplicates are frequent; sometimes
 # anything at all, empty and unpronounceable included.
-ODD_NAMES = st.one_of(st.sampled_from(["", " ", "🙂", "O'Brien", "ZOË"]), st.text(max_size=8))
+ODD_NAMES = st.one_of(
+    st.sampled_from(["", " ", "🙂", "O'Brien", "ZOË", "X" * 101]), st.text(max_size=8)
+)
 
 
 def mostly(common: list[str], odd: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -90,8 +94,10 @@ def feeds(draw: st.DrawFn) -> MisSnapshot:
             draw(YEARS),
             draw(REGISTRATIONS),
             external_id=_maybe(draw, f"e-{i}"),
-            upn=_maybe(draw, f"U{i}"),
-            former_upn=_maybe(draw, f"F{i}"),
+            upn=draw(
+                st.sampled_from(["", make_upn("801", "2000", 5, i), "Q801200005003"])
+            ),  # wrong check letter
+            former_upn=_maybe(draw, make_upn("801", "2000", 4, i)),
             status=draw(st.sampled_from(["OnRoll", "OnRoll", "Leaver"])),
         )
         for i in draw(ids(1, 40, 25))
@@ -101,7 +107,9 @@ def feeds(draw: st.DrawFn) -> MisSnapshot:
             str(i),
             draw(FORENAMES),
             draw(SURNAMES),
-            email=draw(st.sampled_from(["", f"s{i}@school.example", "Office@school.example"])),
+            email=draw(
+                st.sampled_from(["", f"s{i}@school.example", "Office@school.example", "s@x"])
+            ),
             is_teacher=draw(st.booleans()),
             external_id=_maybe(draw, f"x-{i}"),
         )
@@ -179,9 +187,11 @@ def schools(draw: st.DrawFn) -> School:
         email = _maybe(draw, "Office@school.example")
         add(role, forename, surname, year=draw(NC_YEARS), email=email)
     record_ids = [p.mis_id for p in snap.pupils] + [s.mis_id for s in snap.staff]
+    record_keys = [decision_key("pupil", p.mis_id) for p in snap.pupils]
+    record_keys += [decision_key("staff", s.mis_id) for s in snap.staff]
     answers = st.sampled_from([LINK, CREATE_NEW])
     decisions = Decisions(
-        duplicates=draw(st.dictionaries(st.sampled_from(record_ids or ["0"]), answers)),
+        duplicates=draw(st.dictionaries(st.sampled_from(record_keys or ["pupil:0"]), answers)),
         all_duplicates=draw(st.sampled_from(["", LINK, CREATE_NEW])),
         not_duplicates=frozenset(
             draw(st.lists(st.tuples(st.sampled_from(record_ids or ["0"]), st.integers(1, 20))))

@@ -6,6 +6,10 @@ may instead take over a class made by hand (no MIS id, not archived) of the same
 exactly the same name: the class keeps its id and members and is LINKED. Anything else is
 NEW. Active local classes linked to the MIS whose group is not imported are ARCHIVED.
 
+A class's name and subject are cut to the 100 characters the database holds (always the
+same way, so a long name is not seen as changed on every sync). Groups whose MIS id is
+too long to store are never imported (`feed.imported_groups`).
+
 A class's subject and year are only compared when the MIS says something: a teaching
 group has no year of its own, and a registration group without pupils says nothing about
 its year, so whatever the school set by hand is kept.
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from misclient.snapshot import GROUP_REGISTRATION, GROUP_TEACHING, MisGroup
-from wizard.planner.feed import id_sort_key
+from wizard.planner.feed import MAX_NAME_LENGTH, id_sort_key
 from wizard.planner.types import ClassCategory, ClassChange, LocalClass
 
 _KIND_ORDER = {GROUP_REGISTRATION: 0, GROUP_TEACHING: 1}
@@ -35,7 +39,12 @@ class ClassPlan:
 
 
 def class_name(group: MisGroup) -> str:
-    return group.name.strip() or group.code.strip() or group.mis_id
+    return _fitting(group.name.strip() or group.code.strip() or group.mis_id)
+
+
+def _fitting(text: str) -> str:
+    """`text` cut to the length of the class name and subject columns."""
+    return text[:MAX_NAME_LENGTH].rstrip()
 
 
 def plan_classes(
@@ -95,7 +104,7 @@ def _hand_made(local_classes: Sequence[LocalClass]) -> dict[tuple[str, str], lis
 def _wanted(group: MisGroup, class_years: Mapping[str, str]) -> dict[str, str]:
     """The values the MIS gives a class: name always, subject and year when it has them."""
     wanted = {"name": class_name(group)}
-    subject = group.subject_name.strip() or group.subject_code.strip()
+    subject = _fitting(group.subject_name.strip() or group.subject_code.strip())
     if group.kind == GROUP_TEACHING and subject:
         wanted["subject"] = subject
     if group.kind == GROUP_REGISTRATION and (year := class_years.get(group.mis_id)):

@@ -4,8 +4,9 @@
 "Looks like" is the same normalised name (transliterated, case-folded, letters only) and,
 for pupils, the same NC year when the account has one; for staff also the same work email.
 The administrator answers per record (LINK: the record takes the account over and keeps its
-login; CREATE_NEW: it gets an account of its own) or for all at once; a "not a duplicate"
-answer from an earlier run rules that pair out for good.
+login; CREATE_NEW: it gets an account of its own), keyed by role and MIS id
+(`types.decision_key`: pupil 19 and staff 19 are different people), or for all at once;
+a "not a duplicate" answer from an earlier run rules that pair out for good.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from users.usernames import ascii_name
 from wizard.planner.feed import PUPIL, STAFF, Person
-from wizard.planner.types import CREATE_NEW, LINK, Decisions, LocalAccount
+from wizard.planner.types import CREATE_NEW, LINK, Decisions, LocalAccount, decision_key
 
 _NOT_LETTER = re.compile(r"[^a-z]+")
 
@@ -44,17 +45,22 @@ def find_duplicates(
         key=lambda a: a.id,
     )
     finder = _Finder(unlinked, decisions.not_duplicates)
-    answers = {mis_id: a for mis_id, a in decisions.duplicates.items() if a in (LINK, CREATE_NEW)}
-    linking_first = [p for p in people if answers.get(p.mis_id) == LINK]
-    the_rest = [p for p in people if p.mis_id not in answers]
+    answers = {
+        person.index: answer
+        for person in people
+        if (answer := decisions.duplicates.get(decision_key(person.role, person.mis_id)))
+        in (LINK, CREATE_NEW)
+    }
+    linking_first = [p for p in people if answers.get(p.index) == LINK]
+    the_rest = [p for p in people if p.index not in answers]
     default = decisions.all_duplicates if decisions.all_duplicates in (LINK, CREATE_NEW) else ""
     found: dict[int, tuple[LocalAccount, str]] = {}
     for person in linking_first + the_rest:
         candidate = finder.claim(person)
         if candidate is not None:
-            found[person.index] = (candidate, answers.get(person.mis_id, default))
+            found[person.index] = (candidate, answers.get(person.index, default))
     for person in people:
-        if answers.get(person.mis_id) == CREATE_NEW and (candidate := finder.peek(person)):
+        if answers.get(person.index) == CREATE_NEW and (candidate := finder.peek(person)):
             found[person.index] = (candidate, CREATE_NEW)
     return found
 

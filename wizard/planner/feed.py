@@ -4,10 +4,20 @@ and the errors that can be told from the feed alone.
 Records whose MIS status says they are no longer (or not yet) on roll are treated as
 absent from the feed. Staff outside the school's staff scope are kept with
 `in_scope=False`: they are never imported, but their accounts are not leavers either.
+
+Every value the sync writes must fit its database column (users/models.py), or the whole
+apply fails on PostgreSQL, so values that do not fit are caught here, one record at a
+time: a person whose Id or ExternalId is over 64 characters, whose forename or surname is
+over 100, whose UPN is not a valid UPN (shape and check letter: it is an identity key, so
+a mistyped one must not be written or matched on), or whose work email is not one valid
+address, is an error. A FormerUPN is only compared, never written, so it is taken as sent.
+A group whose MIS Id is over 64 characters is not imported (its pupils are errors); a
+class name or subject over 100 characters is cut to 100, which harms nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,12 +30,18 @@ from misclient.snapshot import (
     MisSnapshot,
     MisStaff,
 )
+from misclient.upn import is_valid_upn
 from wizard.planner import reasons
 from wizard.planner.types import STAFF_ALL, PlanSettings
 from wizard.planner.years import nc_year_position, year_key
 
 PUPIL = "pupil"
 STAFF = "staff"
+
+# Column sizes (users/models.py, wizard/models.py).
+MAX_ID_LENGTH = 64  # User.mis_id and mis_external_id, SchoolClass.mis_id, SyncChange.mis_id
+MAX_NAME_LENGTH = 100  # User.forename and surname, SchoolClass.name and subject
+MAX_EMAIL_LENGTH = 254  # User.email
 
 _NOT_ON_ROLL = frozenset({"leaver", "left", "previous", "preadmission"})
 _PROBLEM_ROLES = {"students": PUPIL, "pupils": PUPIL, "staff": STAFF}
@@ -82,16 +98,45 @@ def on_roll(status: str) -> bool:
 
 
 def imported_groups(snapshot: MisSnapshot, subject_groups: Iterable[str]) -> dict[str, MisGroup]:
-    """Registration groups always, teaching groups when selected; the first of a repeated id."""
+    """Registration groups always, teaching groups when selected; the first of a repeated
+    id. Groups whose id is too long to store are left out."""
     selected = set(subject_groups)
     groups: dict[str, MisGroup] = {}
     for group in snapshot.groups:
         wanted = group.kind == GROUP_REGISTRATION or (
             group.kind == GROUP_TEACHING and group.mis_id in selected
         )
-        if wanted and group.mis_id and group.mis_id not in groups:
+        if wanted and _fits_id(group.mis_id) and group.mis_id not in groups:
             groups[group.mis_id] = group
     return groups
+
+
+def _fits_id(mis_id: str) -> bool:
+    return 0 < len(mis_id) <= MAX_ID_LENGTH
+
+
+@dataclass
+class _LongIdGroups:
+    """Registration groups left out because their id is too long, by id and by name, so
+    that their pupils can be told why."""
+
+    by_id: dict[str, MisGroup]
+    by_name: dict[str, MisGroup]
+
+    @classmethod
+    def of(cls, snapshot: MisSnapshot) -> _LongIdGroups:
+        found = [
+            g
+            for g in snapshot.groups
+            if g.kind == GROUP_REGISTRATION and len(g.mis_id) > MAX_ID_LENGTH
+        ]
+        by_name = {g.name: g for g in reversed(found) if g.name}
+        return cls({g.mis_id: g for g in found}, by_name)
+
+    def get(self, pupil: MisPupil) -> MisGroup | None:
+        return self.by_id.get(pupil.registration_group_id) or self.by_name.get(
+            pupil.registration_group
+        )
 
 
 def read_feed(snapshot: MisSnapshot, settings: PlanSettings) -> Feed:
@@ -99,7 +144,8 @@ def read_feed(snapshot: MisSnapshot, settings: PlanSettings) -> Feed:
     groups = imported_groups(snapshot, settings.subject_groups)
     pupils = [p for p in snapshot.pupils if on_roll(p.status)]
     staff = [s for s in snapshot.staff if on_roll(s.status)]
-    people = _pupils(pupils, groups, settings) + _staff(staff, groups, settings)
+    long_ids = _LongIdGroups.of(snapshot)
+    people = _pupils(pupils, groups, long_ids, settings) + _staff(staff, groups, settings)
     _mark_repeated_ids(people)
     people += _apply_problems(snapshot, people)
     people.sort(key=Person.sort_key)
@@ -109,7 +155,10 @@ def read_feed(snapshot: MisSnapshot, settings: PlanSettings) -> Feed:
 
 
 def _pupils(
-    pupils: list[MisPupil], groups: dict[str, MisGroup], settings: PlanSettings
+    pupils: list[MisPupil],
+    groups: dict[str, MisGroup],
+    long_ids: _LongIdGroups,
+    settings: PlanSettings,
 ) -> list[Person]:
     year_mapping = {year_key(name): code for name, code in settings.year_mapping.items() if code}
     registration_by_name: dict[str, MisGroup] = {}
@@ -136,7 +185,7 @@ def _pupils(
         )
         own = {registration.mis_id} if registration else set()
         person.class_mis_ids = tuple(sorted(own | teaching.get(pupil.mis_id, set())))
-        person.error = _pupil_error(person, pupil)
+        person.error = _pupil_error(person, pupil, long_ids)
         people.append(person)
     return people
 
@@ -155,14 +204,19 @@ def _teaching_memberships(
     return members
 
 
-def _pupil_error(person: Person, pupil: MisPupil) -> str:
+def _pupil_error(person: Person, pupil: MisPupil, long_ids: _LongIdGroups) -> str:
     if error := _common_error(person):
         return error
+    if person.upn and not is_valid_upn(person.upn):
+        return reasons.INVALID_UPN.format(upn=shown(person.upn))
     if not person.mis_year:
         return reasons.NO_YEAR_GROUP
     if not person.year:
         return reasons.YEAR_NOT_MAPPED.format(name=person.mis_year)
     if person.registration is None:
+        if (left_out := long_ids.get(pupil)) is not None:
+            name = left_out.name.strip() or left_out.code.strip() or shown(left_out.mis_id)
+            return reasons.REGISTRATION_GROUP_ID_TOO_LONG.format(name=shown(name))
         name = pupil.registration_group.strip()
         if name or pupil.registration_group_id.strip():
             return reasons.REGISTRATION_GROUP_NOT_SENT.format(
@@ -175,9 +229,52 @@ def _pupil_error(person: Person, pupil: MisPupil) -> str:
 def _common_error(person: Person) -> str:
     if not person.mis_id:
         return reasons.NO_MIS_ID
+    for label, value in (
+        (reasons.LABEL_MIS_ID, person.mis_id),
+        (reasons.LABEL_EXTERNAL_ID, person.external_id),
+    ):
+        if len(value) > MAX_ID_LENGTH:
+            return reasons.ID_TOO_LONG.format(label=label)
     if not person.forename or not person.surname:
         return reasons.EMPTY_NAME
+    if max(len(person.forename), len(person.surname)) > MAX_NAME_LENGTH:
+        return reasons.NAME_TOO_LONG
     return ""
+
+
+def _staff_error(person: Person) -> str:
+    if error := _common_error(person):
+        return error
+    if person.email and not is_email(person.email):
+        return reasons.INVALID_EMAIL.format(email=shown(person.email))
+    # A missing email only matters for staff who would get a new account: see build.
+    return ""
+
+
+# Characters that never appear in a plain address: spaces, list separators, quoting and
+# the brackets of "Name <address>".
+_NOT_IN_EMAIL = re.compile(r"""[\s\x00-\x1f\x7f,;:<>()\[\]"\\]""")
+
+
+def is_email(value: str) -> bool:
+    """True if `value` is one plain email address that fits the column: one "@", no
+    spaces, commas or the like, something before the "@", and a domain with a dot whose
+    labels are not empty. Stricter than the standard, on purpose: an address that reads
+    oddly is more likely a typing slip than a real mailbox."""
+    if len(value) > MAX_EMAIL_LENGTH or value.count("@") != 1 or _NOT_IN_EMAIL.search(value):
+        return False
+    local, domain = value.split("@")
+    if not local or local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    labels = domain.split(".")
+    return len(labels) > 1 and all(
+        label and not label.startswith("-") and not label.endswith("-") for label in labels
+    )
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """`value` for a reason: cut short, with an ellipsis, when it is long."""
+    return value if len(value) <= limit else value[: limit - 1] + "\u2026"
 
 
 def _staff(
@@ -199,8 +296,7 @@ def _staff(
             class_mis_ids=tuple(sorted(classes.get(member.mis_id, ()))),
             in_scope=settings.staff_scope == STAFF_ALL or member.is_teacher,
         )
-        # A missing email only matters for staff who would get a new account: see build.
-        person.error = _common_error(person)
+        person.error = _staff_error(person)
         people.append(person)
     return people
 
@@ -217,7 +313,7 @@ def _mark_repeated_ids(people: list[Person]) -> None:
         for person in people:
             value = value_of(person)
             if value and counts[(person.role, value)] > 1 and not _repeat_error(person.error):
-                person.error = reasons.REPEATED_ID.format(label=label, value=value)
+                person.error = reasons.REPEATED_ID.format(label=label, value=shown(value))
 
 
 def _repeat_error(error: str) -> bool:

@@ -13,11 +13,12 @@ sync manages (`ClassPlan.tracked`): classes made by hand are never emptied by a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from misclient.snapshot import GROUP_REGISTRATION
 from wizard.planner.classes import ClassPlan, class_name
-from wizard.planner.feed import PUPIL, STAFF, Person
+from wizard.planner.feed import MAX_ID_LENGTH, PUPIL, STAFF, Person
 from wizard.planner.types import AccountChange, Category, LocalAccount
 
 _Fields = dict[str, Any]
@@ -44,14 +45,20 @@ def _from_person(person: Person, category: Category, **extra: Any) -> AccountCha
 
 
 def error_line(person: Person, account: LocalAccount | None, reason: str = "") -> AccountChange:
-    """Not imported. A matched account is named, and left exactly as it is."""
-    return _from_person(
+    """Not imported. A matched account is named, and left exactly as it is.
+
+    An MIS Id too long to store (itself an error) is shown cut short, ending in "…", so
+    that the line can still be kept with the run."""
+    line = _from_person(
         person,
         Category.ERROR,
         reason=reason or person.error,
         account_id=account.id if account else None,
         username=account.username if account else "",
     )
+    if len(person.mis_id) > MAX_ID_LENGTH:
+        line = replace(line, mis_id=person.mis_id[: MAX_ID_LENGTH - 1] + "\u2026")
+    return line
 
 
 def duplicate_line(person: Person, candidate: LocalAccount) -> AccountChange:

@@ -6,18 +6,29 @@ with `str.format`.
 
 from __future__ import annotations
 
-# Not imported (Category.ERROR). A record gets the first that applies, in this order.
-NO_MIS_ID = "The MIS sent this person without an Id"
+# Not imported (Category.ERROR). A record gets the first that applies, in this order;
+# a problem the MIS client reported for the record (a ParseProblem) replaces any of them.
 REPEATED_ID = "Another person in the MIS has the same {label} ({value})"
-LINK_ID_TAKEN = "The MIS {label} ({value}) is already linked to another account ({username})"
+NO_MIS_ID = "The MIS sent this person without an Id"
+# Ids, names, UPN and email must fit their database columns (users/models.py): a value
+# too long for its column would make the whole apply fail on PostgreSQL.
+ID_TOO_LONG = "The MIS {label} is longer than 64 characters"
 EMPTY_NAME = "The MIS has no forename or no surname for this person"
+NAME_TOO_LONG = "The MIS forename or surname is longer than 100 characters"
+# The UPN is an identity key, so a wrong check letter is an error too, not just a bad shape.
+INVALID_UPN = 'The MIS UPN "{upn}" is not a valid UPN'
 NO_YEAR_GROUP = "Pupil has no year group in the MIS"
 YEAR_NOT_MAPPED = 'Year group "{name}" is not mapped to a National Curriculum year'
 NO_REGISTRATION_GROUP = "Pupil has no registration group in the MIS"
 REGISTRATION_GROUP_NOT_SENT = 'Registration group "{name}" is not in the MIS data'
+REGISTRATION_GROUP_ID_TOO_LONG = (
+    'Registration group "{name}" is not imported: its MIS Id is longer than 64 characters'
+)
+INVALID_EMAIL = 'Work email "{email}" is not a valid email address'
+LINK_ID_TAKEN = "The MIS {label} ({value}) is already linked to another account ({username})"
 NO_EMAIL = "Staff member has no email address in the MIS"
 
-# Labels for REPEATED_ID and LINK_ID_TAKEN.
+# Labels for REPEATED_ID, ID_TOO_LONG and LINK_ID_TAKEN.
 LABEL_MIS_ID = "Id"
 LABEL_EXTERNAL_ID = "ExternalId"
 LABEL_UPN = "UPN"

@@ -97,14 +97,22 @@ class PlanSettings:
     brake_percent: int = 10
 
 
+def decision_key(role: str, mis_id: str) -> str:
+    """The key of a record's answer in `Decisions.duplicates`: "pupil:19", "staff:19"."""
+    return f"{role}:{mis_id}"
+
+
 @dataclass(frozen=True)
 class Decisions:
     """What the administrator has answered about this run."""
 
-    # MIS id of a record -> LINK or CREATE_NEW; `all_duplicates` answers every one at once
+    # `decision_key(role, MIS id)` of a record ("pupil:19", "staff:19": a pupil and a
+    # member of staff may share an MIS id, and are different people) -> LINK or
+    # CREATE_NEW; `all_duplicates` answers every one at once
     duplicates: Mapping[str, str] = field(default_factory=dict)
     all_duplicates: str = ""
-    # (MIS id, local account id) pairs answered "not a duplicate" in earlier runs
+    # (MIS id, local account id) pairs answered "not a duplicate" in earlier runs (the
+    # account's role tells pupil from staff: a candidate is always of the record's role)
     not_duplicates: frozenset[tuple[str, int]] = frozenset()
     confirm_brake: bool = False
 
