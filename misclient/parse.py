@@ -51,15 +51,21 @@ _IDAAS_PREFIX = re.compile(r"^[A-Za-z]{1,5}-(?=\S)")
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})
 
 
+# Control characters (NUL above all, which PostgreSQL cannot store in text or JSON) are
+# never meaningful in a name or an id; a feed that sends one must not stop the sync.
+_CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+
+
 def text(value: Any) -> str:
-    """A field as trimmed text: None -> "", 3116 -> "3116", True -> "1"."""
+    """A field as trimmed text: None -> "", 3116 -> "3116", True -> "1"; control
+    characters become spaces."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).translate(_CONTROL).strip()
 
 
 def name(value: Any) -> str:

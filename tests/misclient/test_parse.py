@@ -231,3 +231,19 @@ def test_pupil_group_ids_are_completed_from_group_members():
     )
     assert snapshot.pupils[0].group_ids == ("7",)
     assert snapshot.memberships() == [("7", "1", "pupil")]
+
+
+def test_control_characters_never_reach_the_snapshot():
+    pupils, problems = parse_pupils(
+        [
+            {
+                "Id": "7\x00",
+                "Forename": "Ada\x00",
+                "Surname": "Love\tlace\x1f",
+                "YearGroup": "Year\x00 4",
+            }
+        ]
+    )
+    assert problems == []
+    assert (pupils[0].mis_id, pupils[0].forename, pupils[0].surname) == ("7", "Ada", "Love lace")
+    assert pupils[0].year_group == "Year 4"
