@@ -11,10 +11,9 @@ from django.db import transaction
 
 from users.models import School, User
 from wizard.models import SyncRun
+from wizard.services.apply import NOT_PLANNED
 from wizard.services.runs import SyncError, sync_run_create
 from wizard.tasks import apply_sync_run, fetch_snapshot
-
-NOT_PLANNED = "Only a planned sync can be applied (this one is {status})."
 
 
 def sync_run_start(*, school: School, started_by: User | None = None) -> SyncRun:

@@ -9,17 +9,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from django.db.models import QuerySet
+
 from users.models import ClassMembership, User
 from wizard.planner.types import AccountChange
+
+
+def _managed(user_ids: Iterable[int]) -> QuerySet[ClassMembership]:
+    """The users' memberships of MIS-linked classes: the only ones the sync manages."""
+    return ClassMembership.objects.filter(user_id__in=list(user_ids)).exclude(
+        school_class__mis_id=""
+    )
 
 
 def managed_class_ids(user_ids: Iterable[int]) -> dict[int, set[int]]:
     """user id -> ids of the MIS-linked classes the user is in, in one query."""
     found: dict[int, set[int]] = defaultdict(set)
-    rows = ClassMembership.objects.filter(user_id__in=list(user_ids)).exclude(
-        school_class__mis_id=""
-    )
-    for user_id, class_id in rows.values_list("user_id", "school_class_id"):
+    for user_id, class_id in _managed(user_ids).values_list("user_id", "school_class_id"):
         found[user_id].add(class_id)
     return found
 
@@ -27,10 +33,8 @@ def managed_class_ids(user_ids: Iterable[int]) -> dict[int, set[int]]:
 def memberships_set(wanted: Mapping[int, set[int]], roles: Mapping[int, str]) -> None:
     """Makes each user's MIS-linked memberships exactly `wanted[user id]` (two queries
     plus one read, whatever the number of users)."""
-    current = ClassMembership.objects.filter(user_id__in=list(wanted)).exclude(
-        school_class__mis_id=""
-    )
-    have = {(m.user_id, m.school_class_id): m.pk for m in current.only("user", "school_class")}
+    current = _managed(wanted).only("user", "school_class")
+    have = {(m.user_id, m.school_class_id): m.pk for m in current}
     want = {(user_id, class_id) for user_id, ids in wanted.items() for class_id in ids}
     stale = [pk for pair, pk in have.items() if pair not in want]
     ClassMembership.objects.filter(pk__in=stale).delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,7 +101,7 @@ def settings_for_run(run: SyncRun, snapshot: MisSnapshot) -> PlanSettings:
     settings = selectors.plan_settings(saved, source=snapshot.source)
     mis_years = {pupil.year_group for pupil in snapshot.pupils if pupil.year_group}
     mapping = suggest_mapping(sorted(mis_years), settings.year_mapping)
-    return PlanSettings(**{**settings.__dict__, "year_mapping": mapping})
+    return replace(settings, year_mapping=mapping)
 
 
 def sync_run_plan(
@@ -115,9 +116,7 @@ def sync_run_plan(
     snapshot = run_snapshot(run)
     decisions = decisions or Decisions()
     remembered = selectors.not_duplicate_pairs(run.school)
-    decisions = Decisions(
-        **{**decisions.__dict__, "not_duplicates": decisions.not_duplicates | remembered}
-    )
+    decisions = replace(decisions, not_duplicates=decisions.not_duplicates | remembered)
     settings = settings or settings_for_run(run, snapshot)
     try:
         plan = build_plan(
@@ -146,7 +145,7 @@ def sync_run_plan(
 
 
 def _settings_json(settings: PlanSettings) -> dict[str, object]:
-    data = dict(settings.__dict__)
+    data = asdict(settings)
     data["password_formats"] = dict(settings.password_formats)
     data["year_mapping"] = dict(settings.year_mapping)
     data["subject_groups"] = sorted(settings.subject_groups)
