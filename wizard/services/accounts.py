@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from users import crypto
 from users.credentials import generate_password, hash_pupil_password
 from users.models import School, User
+from users.services import mark_active, mark_archived
 from wizard.planner.types import AccountChange, Category
 
 # What a sync may change on an existing account (never its username or password).
@@ -59,13 +60,6 @@ def account_restore(user: User, prior: dict[str, Any]) -> None:
         setattr(user, name, value)
 
 
-def account_archive(user: User, *, now: datetime, grace: timedelta) -> None:
-    """Archived accounts cannot sign in and are deleted after the grace period."""
-    user.is_active = False
-    user.archived_at = now
-    user.purge_after = (now + grace).date()
-
-
 def account_update(
     user: User,
     change: AccountChange,
@@ -78,14 +72,14 @@ def account_update(
     """Applies one line of the plan to an existing account; does not save. Username and
     password are never touched: existing accounts keep their login."""
     if change.category == Category.LEAVER:
-        account_archive(user, now=now, grace=grace)
+        mark_archived(user, now=now, grace=grace)
         return
     user.forename, user.surname = change.forename, change.surname
     if change.role == User.Role.PUPIL and change.year:
         user.year_group_id = years.get(change.year)
     _link(user, change, source)
     if change.category == Category.RETURNING:
-        user.is_active, user.archived_at, user.purge_after = True, None, None
+        mark_active(user)
 
 
 def _link(user: User, change: AccountChange, source: str) -> None:

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from users.models import ClassMembership, School, SchoolClass, User
+from users.services import mark_archived
 from wizard.models import SyncChange, SyncRun
 from wizard.planner.types import Category, ClassCategory
-from wizard.services.accounts import ACCOUNT_FIELDS, account_archive, account_restore
+from wizard.services.accounts import ACCOUNT_FIELDS, account_restore
 from wizard.services.classes import CLASS_FIELDS, class_restore
 from wizard.services.memberships import memberships_set
 from wizard.services.plan_store import StoredPlan, plan_load
@@ -71,7 +72,7 @@ def _accounts_restore(run: SyncRun, stored: StoredPlan) -> None:
     for row in rows:
         user = users[row.account_id]
         if row.kind == Category.NEW:
-            account_archive(user, now=now, grace=grace)
+            mark_archived(user, now=now, grace=grace)
             wanted[user.pk] = set()
         else:
             account_restore(user, row.prior or {})
