@@ -161,6 +161,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-leavers": {"task": "wizard.purge_leavers", "schedule": 24 * 3600},
+    "fail-stuck-runs": {"task": "wizard.fail_stuck_runs", "schedule": 5 * 60},
 }
 
 # --- Email --------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from users.vocabulary import CLASS_KIND_LABELS, ROLE_LABELS, ClassKind, Role, choices
+
 estab_validator = RegexValidator(
     r"^\d{7}$", "An estab number is 7 digits: the 3-digit LA code then the 4-digit DfE number."
 )
@@ -59,10 +61,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    class Role(models.TextChoices):
-        PUPIL = "pupil", "Pupil"
-        STAFF = "staff", "Staff"
-        ADMIN = "admin", "Administrator"
+    Role = Role
 
     school = models.ForeignKey(
         School,
@@ -72,7 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="accounts",
         help_text="Empty only for support staff.",
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PUPIL)
+    role = models.CharField(max_length=10, choices=choices(ROLE_LABELS), default=Role.PUPIL)
     username = models.CharField(max_length=150)
     forename = models.CharField(max_length=100, blank=True)
     surname = models.CharField(max_length=100, blank=True)
@@ -173,13 +172,13 @@ class YearGroup(models.Model):
 
 
 class SchoolClass(models.Model):
-    class Kind(models.TextChoices):
-        REGISTRATION = "registration", "Registration group"
-        TEACHING = "teaching", "Teaching group"
+    Kind = ClassKind
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGISTRATION)
+    kind = models.CharField(
+        max_length=20, choices=choices(CLASS_KIND_LABELS), default=ClassKind.REGISTRATION
+    )
     subject = models.CharField(max_length=100, blank=True)
     mis_id = models.CharField("MIS id", max_length=64, blank=True)
     year_group = models.ForeignKey(

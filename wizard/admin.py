@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from wizard.models import MisConnection, NotDuplicate, SyncChange, SyncRun, SyncSettings
-from wizard.services.runs import SyncError
+from wizard.services.lifecycle import SyncError
 from wizard.services.undo import sync_run_undo
 
 M = TypeVar("M", bound=Model)

@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from users import crypto
 from users.models import School, SchoolClass
+from users.vocabulary import choices
+from wizard.planner.types import MIS_SOURCE, STAFF_SCOPE_LABELS, StaffScope
 
 
 class MisConnection(models.Model):
     """How to reach a school's MIS through XoD. The secret is encrypted at rest."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="mis_connection")
-    source = models.CharField(max_length=20, default="xod")
+    source = models.CharField(max_length=20, default=MIS_SOURCE)
     secret_encrypted = models.TextField(editable=False)
     # Empty means the XOD_* settings; a school may be pointed elsewhere (the fake server).
     base_url = models.URLField(blank=True)
@@ -41,15 +43,13 @@ class MisConnection(models.Model):
 class SyncSettings(models.Model):
     """A school's choices, saved for next time. Formats apply to new accounts only."""
 
-    class StaffScope(models.TextChoices):
-        TEACHERS = "teachers", "Teachers only (recommended)"
-        ALL = "all", "All staff"
+    StaffScope = StaffScope
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="sync_settings")
     pupil_username_format = models.CharField(max_length=100, default="forename_surname_initial")
     staff_username_format = models.CharField(max_length=100, default="forename_initial_surname")
     staff_scope = models.CharField(
-        max_length=10, choices=StaffScope.choices, default=StaffScope.TEACHERS
+        max_length=10, choices=choices(STAFF_SCOPE_LABELS), default=StaffScope.TEACHERS
     )
     # NC year code -> password format ("pin2", "pin4", "word_digits", "random")
     password_formats = models.JSONField(default=dict, blank=True)
@@ -111,6 +111,9 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     fetched_at = models.DateTimeField(null=True, blank=True)
     planned_at = models.DateTimeField(null=True, blank=True)
+    # When "Finish" handed the run to a worker: a run still planned long after this has
+    # lost its task (see wizard/services/lifecycle.py, stuck runs).
+    apply_requested_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     progress = models.CharField(max_length=200, blank=True)
@@ -120,6 +123,9 @@ class SyncRun(models.Model):
     settings_used = models.JSONField(default=dict, blank=True, editable=False)
     decisions = models.JSONField(default=dict, blank=True, editable=False)
     counts = models.JSONField(default=dict, blank=True)
+    # What undo kept because it changed since the run, and the accounts it could not
+    # find: {"kept": [{"username", "fields"}], "kept_classes": [...], "missing": [...]}
+    undo_report = models.JSONField(default=dict, blank=True)
     hold_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -163,6 +169,9 @@ class SyncChange(models.Model):
     )
     planned: models.JSONField[Any, Any] = models.JSONField(default=dict)
     prior: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
+    # What the apply left (the same keys as `prior`): undo restores a field only where
+    # it still holds this value, so it never overwrites a change made since.
+    written: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -1,26 +1,21 @@
-"""Celery tasks of the sync. Each is thin: load by id, call one service, record.
+"""Celery tasks of the sync. Each is thin: load by id, call one use case, which records
+the outcome on the run in words, so a page never waits for ever.
 
-Only transient MIS errors (the MIS unreachable, a 5xx, a timeout) are retried; a bad
-secret or a malformed answer will not get better by trying again. Whatever else goes
-wrong is recorded on the run in words, so a page never waits for ever.
+Retries: an MIS read tries each request up to `RetryPolicy.attempts` times with capped
+backoff (misclient/transport.py); that is the whole budget. The task does not try again
+on top of it: a read that still fails is a FAILED run, and its page offers "Try again".
+A worker that dies mid-task has the task redelivered (late acks and
+`task_reject_on_worker_lost`, see the Celery settings): every task is safe to run twice.
 """
 
 from __future__ import annotations
 
-import logging
 from contextlib import suppress
 
 from celery import shared_task
-from celery.app.task import Task
 
-from misclient import errors as mis_errors
 from wizard.models import SyncRun
-from wizard.services import apply, purge, runs
-
-logger = logging.getLogger(__name__)
-
-FETCH_CRASHED = "Something went wrong while reading the MIS. Please start the sync again."
-RETRYING = "The MIS did not answer; trying again"
+from wizard.services import apply, lifecycle, purge, sync
 
 
 @shared_task(name="wizard.ping")
@@ -29,41 +24,30 @@ def ping(value: str) -> str:
     return f"pong: {value}"
 
 
-@shared_task(
-    bind=True, name="wizard.fetch_snapshot", max_retries=4, soft_time_limit=300, time_limit=330
-)
-def fetch_snapshot(self: Task, run_id: int) -> str:
-    """Reads the MIS into a FETCHING run, then plans it with the school's saved settings.
-    A second delivery of the same task finds the run no longer FETCHING and does nothing."""
+@shared_task(name="wizard.read_and_plan_sync_run", soft_time_limit=300, time_limit=330)
+def read_and_plan_sync_run(run_id: int) -> str:
+    """Reads the MIS into a new run, then plans it with the school's saved settings.
+    A second delivery finds the run no longer FETCHING and does nothing."""
     run = SyncRun.objects.select_related("school").get(pk=run_id)
-    if run.status != SyncRun.Status.FETCHING:
-        return run.status
-    try:
-        runs.sync_run_fetch(run=run)
-        runs.sync_run_plan(run=run)
-    except mis_errors.XodError as error:
-        if error.transient and self.request.retries < (self.max_retries or 0):
-            SyncRun.objects.filter(pk=run_id).update(
-                status=SyncRun.Status.FETCHING, error="", progress=RETRYING
-            )
-            raise self.retry(countdown=15 * 2**self.request.retries) from error
-    except runs.SyncError as error:
-        runs.sync_run_fail(run=run, message=str(error))
-    except Exception:
-        logger.exception("Sync run %s failed while reading or planning", run_id)
-        runs.sync_run_fail(run=run, message=FETCH_CRASHED)
-        raise
-    return SyncRun.objects.values_list("status", flat=True).get(pk=run_id)
+    if run.status == SyncRun.Status.FETCHING:
+        sync.sync_run_prepare(run=run)
+    return _status(run_id)
 
 
-@shared_task(name="wizard.apply_sync_run", soft_time_limit=600, time_limit=660)
+@shared_task(name="wizard.apply_sync_run")
 def apply_sync_run(run_id: int) -> str:
     """Applies a planned run once (a second delivery of the same task is a no-op)."""
     run = SyncRun.objects.select_related("school").get(pk=run_id)
-    # A refusal is recorded on the run, in words, for the page.
-    with suppress(runs.SyncError):
+    # A refusal, or a crash, is recorded on the run in words, for the page.
+    with suppress(lifecycle.SyncError):
         apply.sync_run_apply(run=run)
-    return SyncRun.objects.values_list("status", flat=True).get(pk=run_id)
+    return _status(run_id)
+
+
+@shared_task(name="wizard.fail_stuck_runs")
+def fail_stuck_runs() -> int:
+    """Every few minutes, by Celery beat: no run waits for ever (see lifecycle.py)."""
+    return lifecycle.runs_fail_stuck()
 
 
 @shared_task(name="wizard.purge_leavers")
@@ -72,3 +56,7 @@ def purge_leavers() -> int:
     the MIS data of old runs."""
     purge.snapshots_forget()
     return purge.leavers_purge()
+
+
+def _status(run_id: int) -> str:
+    return SyncRun.objects.values_list("status", flat=True).get(pk=run_id)

@@ -17,18 +17,17 @@ from users.models import SchoolClass, User, YearGroup
 from wizard.models import SyncChange, SyncRun, SyncSettings
 from wizard.services import apply as apply_service
 from wizard.services import runs
+from wizard.services.lifecycle import SyncError
 from wizard.services.purge import leavers_purge, snapshots_forget
+from wizard.services.sync import sync_prepare
 from wizard.services.undo import sync_run_undo
-from wizard.tasks import apply_sync_run, fetch_snapshot
+from wizard.tasks import apply_sync_run, read_and_plan_sync_run
 
 pytestmark = pytest.mark.django_db
 
 
 def plan_run(school, *, confirm: bool = False) -> SyncRun:
-    run = runs.sync_run_create(school=school)
-    runs.sync_run_fetch(run=run)
-    runs.sync_run_plan(run=run)
-    run.refresh_from_db()
+    run = sync_prepare(school=school)
     if confirm and run.status == SyncRun.Status.HELD:
         run = runs.sync_run_confirm_brake(run=run)
     return run
@@ -77,7 +76,7 @@ def test_undo_is_refused_when_a_later_sync_changed_the_same_accounts(school, xod
     mis_sync()
     state = accounts_state(school)
 
-    with pytest.raises(runs.SyncError, match="Undo sync #"):
+    with pytest.raises(SyncError, match="Undo sync #"):
         sync_run_undo(run=first)
     assert accounts_state(school) == state
     first.refresh_from_db()
@@ -119,19 +118,20 @@ def test_a_summary_made_before_another_sync_was_applied_is_refused(school):
     old = plan_run(school)
     mis_sync()
     state = accounts_state(school)
-    with pytest.raises(runs.SyncError, match="changed since this summary"):
+    with pytest.raises(SyncError, match="changed since this summary"):
         apply_service.sync_run_apply(run=old)
     assert accounts_state(school) == state
     old.refresh_from_db()
     assert old.status == SyncRun.Status.FAILED
 
 
-def test_a_held_run_is_not_applied(school, xod):
+def test_a_held_run_is_not_applied(school, xod, school_data):
     mis_sync()
-    serve(xod, SchoolData())
+    one_pupil_left = SchoolData(pupils=school_data.pupils[:1], staff=school_data.staff)
+    serve(xod, one_pupil_left)
     run = plan_run(school)
     assert run.status == SyncRun.Status.HELD
-    with pytest.raises(runs.SyncError, match="held"):
+    with pytest.raises(SyncError, match="held"):
         apply_service.sync_run_apply(run=run)
     assert User.objects.filter(school=school, archived_at__isnull=True).count() == 8
     run.refresh_from_db()
@@ -139,8 +139,10 @@ def test_a_held_run_is_not_applied(school, xod):
 
     run = runs.sync_run_confirm_brake(run=run)
     apply_service.sync_run_apply(run=run)
-    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 0
-    with pytest.raises(runs.SyncError, match="Only a held sync"):
+    assert User.objects.filter(school=school, archived_at__isnull=True).count() == 1 + len(
+        school_data.staff
+    )
+    with pytest.raises(SyncError, match="Only a held sync"):
         runs.sync_run_confirm_brake(run=run)
 
 
@@ -169,6 +171,7 @@ def test_apply_queries_do_not_grow_with_the_number_of_pupils(school, xod):
         SchoolClass.objects.filter(school=school).delete()
         YearGroup.objects.filter(school=school).delete()
         SyncRun.objects.all().delete()
+        SyncSettings.objects.filter(school=school).delete()  # both sizes save them anew
         serve(xod, _school_of(size))
         counts.append(_apply_queries(school))
         assert User.objects.filter(school=school, role="pupil").count() == size
@@ -221,18 +224,19 @@ def test_a_returning_pupil_gets_the_same_login_back(school, xod, school_data):
 
 def test_fetch_task_plans_the_run(school):
     run = runs.sync_run_create(school=school)
-    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.PLANNED
+    assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.PLANNED
     run.refresh_from_db()
     assert run.counts["new_pupils"] == 6
     assert run.snapshot is not None
     assert run.snapshot["school"]["estab"] == "8231234"
 
 
-def test_fetch_task_retries_only_transient_mis_errors(school, xod):
+def test_a_permanent_mis_error_fails_the_run_in_words(school, xod):
     xod.pause_authorisation("8231234")
     run = runs.sync_run_create(school=school)
-    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
+    assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
     run.refresh_from_db()
+    assert run.error.startswith("The MIS could not be read: ")
     assert "paused" in run.error
 
 
@@ -260,7 +264,7 @@ def test_undo_is_refused_when_a_later_sync_used_a_class_it_made(school, xod, sch
     serve(xod, school_data)
     mis_sync()
 
-    with pytest.raises(runs.SyncError, match="Undo sync #"):
+    with pytest.raises(SyncError, match="Undo sync #"):
         sync_run_undo(run=makes_class)
     assert SchoolClass.objects.get(school=school, name="5XY").archived is False
 
@@ -269,7 +273,7 @@ def test_an_applied_run_is_never_planned_again(school):
     run = plan_run(school)
     apply_service.sync_run_apply(run=run)
     rows = run.changes.count()
-    with pytest.raises(runs.SyncError, match="can no longer be planned"):
+    with pytest.raises(SyncError, match="can no longer be planned"):
         runs.sync_run_plan(run=run)
     run.refresh_from_db()
     assert run.status == SyncRun.Status.APPLIED
@@ -280,7 +284,7 @@ def test_applying_an_undone_run_changes_nothing(school):
     run = plan_run(school)
     apply_service.sync_run_apply(run=run)
     sync_run_undo(run=run)
-    with pytest.raises(runs.SyncError, match="Only a planned sync"):
+    with pytest.raises(SyncError, match="Only a planned sync"):
         apply_service.sync_run_apply(run=run)
     run.refresh_from_db()
     assert run.status == SyncRun.Status.UNDONE
@@ -289,41 +293,49 @@ def test_applying_an_undone_run_changes_nothing(school):
 def test_a_second_delivery_of_the_fetch_task_does_nothing(school):
     run = plan_run(school)
     apply_service.sync_run_apply(run=run)
-    assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.APPLIED
+    assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.APPLIED
     assert run.changes.exists()
 
 
 def test_a_crash_while_planning_is_recorded_on_the_run(school):
     SyncSettings.objects.create(school=school, pupil_username_format="{nickname}")
     run = runs.sync_run_create(school=school)
-    fetch_snapshot.apply(args=(run.pk,))
+    read_and_plan_sync_run.apply(args=(run.pk,))
     run.refresh_from_db()
     assert run.status == SyncRun.Status.FAILED
     assert "nickname" in run.error
 
 
-def test_the_fetch_task_retries_transient_mis_errors(school, xod, monkeypatch):
-    def client_without_waits(school):
-        connection = school.mis_connection
-        return XodClient.from_settings(
-            estab=school.estab,
-            secret=connection.secret,
-            base_url=connection.base_url,
-            token_url=connection.token_url,
-            sleep=lambda seconds: None,
-        )
+def _client_without_waits(school):
+    connection = school.mis_connection
+    return XodClient.from_settings(
+        estab=school.estab,
+        secret=connection.secret,
+        base_url=connection.base_url,
+        token_url=connection.token_url,
+        sleep=lambda seconds: None,
+    )
 
-    monkeypatch.setattr(runs, "mis_client_for", client_without_waits)
-    xod.fail_next("8231234", 5, status=503)  # more than one fetch's own retries
+
+def test_transient_mis_errors_are_retried_within_one_budget(school, xod, monkeypatch):
+    monkeypatch.setattr(runs, "mis_client_for", _client_without_waits)
+    xod.fail_next("8231234", 4, status=503)  # fewer than a request's 5 tries
     run = runs.sync_run_create(school=school)
 
-    fetch_snapshot.apply(args=(run.pk,))
-
-    # One fetch gives up after 5 tries; only the task's own retry can have succeeded.
+    assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.PLANNED
     run.refresh_from_db()
-    assert run.status == SyncRun.Status.PLANNED
     assert run.counts["new_pupils"] == 6
-    assert xod.request_count("8231234") >= 5 + 6
+
+
+def test_the_task_does_not_retry_beyond_the_transport_budget(school, xod, monkeypatch):
+    monkeypatch.setattr(runs, "mis_client_for", _client_without_waits)
+    xod.fail_next("8231234", 5, status=503)  # every one of a request's 5 tries
+    run = runs.sync_run_create(school=school)
+
+    assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
+    run.refresh_from_db()
+    assert run.error.startswith("The MIS could not be read: ")
+    assert xod.request_count("8231234") == 5  # no second round from the task
 
 
 def test_purge_removes_the_change_rows_that_name_a_purged_leaver(school):

@@ -10,7 +10,8 @@ from django.db import connection
 from tests.wizard.test_apply import plan_run
 from users.models import User
 from wizard.models import SyncRun
-from wizard.services import apply, runs
+from wizard.services import apply
+from wizard.services.lifecycle import SyncError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def test_the_same_run_applied_by_two_workers_at_once_applies_once(school):
         start.wait()
         try:
             outcomes.append(apply.sync_run_apply(run=SyncRun.objects.get(pk=run.pk)).status)
-        except runs.SyncError as error:
+        except SyncError as error:
             outcomes.append(str(error))
         finally:
             connection.close()

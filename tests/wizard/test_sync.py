@@ -6,12 +6,14 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.core.mail.backends import locmem
+from django.core.management.base import CommandError
 
 from tests.wizard.conftest import serve
 from tests.wizard.school_data import mis_sync, pupil, staff
 from users import crypto
 from users.models import ClassMembership, SchoolClass, User, YearGroup
 from wizard.models import SyncChange, SyncRun
+from wizard.planner import reasons
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -149,15 +151,23 @@ def test_bad_records_are_listed_with_reasons_and_the_rest_imported(school, xod, 
     assert not User.objects.filter(mis_id__in=["107", "203"]).exists()
 
 
-def test_empty_feed_holds_the_plan_and_archives_nobody(school, xod, school_data):
+def test_an_empty_feed_is_refused_even_when_confirmed(school, xod, school_data):
     mis_sync()
-    serve(xod, type(school_data)())
-    with pytest.raises(SystemExit) as exit_info:
-        mis_sync()
-    assert exit_info.value.code == 3
+    serve(xod, type(school_data)(staff=school_data.staff))  # no pupils at all
+    with pytest.raises(CommandError, match="The MIS sent no pupils at all"):
+        mis_sync("--confirm-brake")
     run = SyncRun.objects.latest("created_at")
-    assert run.status == SyncRun.Status.HELD
-    assert run.hold_reasons
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error == reasons.NO_PUPILS_SENT
+    assert not run.changes.exists()
+    assert User.objects.filter(school=school, archived_at__isnull=False).count() == 0
+
+
+def test_a_feed_without_staff_is_refused_too(school, xod, school_data):
+    mis_sync()
+    serve(xod, type(school_data)(pupils=school_data.pupils))
+    with pytest.raises(CommandError, match="The MIS sent no staff at all"):
+        mis_sync("--confirm-brake")
     assert User.objects.filter(school=school, archived_at__isnull=False).count() == 0
 
 

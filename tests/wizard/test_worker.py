@@ -13,7 +13,7 @@ from tests.wizard.school_data import ESTAB, RELYING_PARTY
 from tests.worker import celery_worker, worker_env
 from users.models import School, User
 from wizard.models import SyncRun
-from wizard.services import enqueue
+from wizard.services import background
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -42,16 +42,16 @@ def test_a_worker_reads_the_mis_plans_and_applies(school, xod, tmp_path):
         VAR_DIR=os.environ.get("VAR_DIR", str(settings.VAR_DIR)),
     )
     with celery_worker(env, tmp_path / "worker.log"):
-        run = enqueue.sync_run_start(school=School.objects.get(estab=ESTAB))
+        run = background.sync_start(school=School.objects.get(estab=ESTAB))
         run = _wait_for(run, SyncRun.Status.PLANNED, SyncRun.Status.FAILED)
         assert run.status == SyncRun.Status.PLANNED, run.error
         assert run.counts["new_pupils"] == 6
 
-        enqueue.sync_run_enqueue_apply(run=run)
+        background.sync_finish_later(run=run)
         run = _wait_for(run, SyncRun.Status.APPLIED, SyncRun.Status.FAILED)
 
     assert run.status == SyncRun.Status.APPLIED, run.error
     assert User.objects.filter(school__estab=ESTAB, role="pupil").count() == 6
     log = (tmp_path / "worker.log").read_text()
-    assert "wizard.fetch_snapshot" in log
+    assert "wizard.read_and_plan_sync_run" in log
     assert "wizard.apply_sync_run" in log

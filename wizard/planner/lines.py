@@ -18,7 +18,8 @@ from typing import Any
 
 from misclient.snapshot import GROUP_REGISTRATION
 from wizard.planner.classes import ClassPlan, class_name
-from wizard.planner.feed import MAX_ID_LENGTH, PUPIL, STAFF, Person
+from wizard.planner.feed import MAX_ID_LENGTH, PUPIL, Person
+from wizard.planner.fields import LINE_FIELDS, differs
 from wizard.planner.types import AccountChange, Category, LocalAccount
 
 _Fields = dict[str, Any]
@@ -74,15 +75,12 @@ def new_line(
     person: Person, username: str, password_format: str, not_this: LocalAccount | None = None
 ) -> AccountChange:
     """A new account. `not_this`: a possible duplicate answered "create a new account"."""
-    after: _Fields = {"forename": person.forename, "surname": person.surname}
+    after: _Fields = {
+        field.line: getattr(person, field.person_attr)
+        for field in LINE_FIELDS.values()
+        if person.role in field.roles
+    }
     if person.role == PUPIL:
-        after["year"] = person.year
-    else:
-        after["email"] = person.email
-    after["mis_id"] = person.mis_id
-    after["mis_external_id"] = person.external_id
-    if person.role == PUPIL:
-        after["upn"] = person.upn
         after["registration_group"] = class_name(person.registration) if person.registration else ""
     after["classes"] = sorted(person.class_mis_ids)
     return _from_person(
@@ -149,23 +147,11 @@ def _differences(
     def change(key: str, old: Any, new: Any) -> None:
         before[key], after[key] = old, new
 
-    if person.forename != account.forename:
-        change("forename", account.forename, person.forename)
-    if person.surname != account.surname:
-        change("surname", account.surname, person.surname)
-    if person.role == PUPIL and person.year != account.year:
-        change("year", account.year, person.year)
-    if person.role == STAFF and person.email.casefold() not in (
-        "",
-        account.email.strip().casefold(),
-    ):
-        change("email", account.email, person.email)
-    if person.mis_id != account.mis_id:
-        change("mis_id", account.mis_id, person.mis_id)
-    if person.external_id not in ("", account.mis_external_id):
-        change("mis_external_id", account.mis_external_id, person.external_id)
-    if person.role == PUPIL and person.upn not in ("", account.upn.strip().upper()):
-        change("upn", account.upn, person.upn)
+    for field in LINE_FIELDS.values():
+        if person.role in field.roles:
+            old, new = getattr(account, field.local), getattr(person, field.person_attr)
+            if differs(field, new, old):
+                change(field.line, old, new)
     _class_differences(person, account, classes, change)
     return before, after
 

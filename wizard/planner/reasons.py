@@ -28,6 +28,17 @@ INVALID_EMAIL = 'Work email "{email}" is not a valid email address'
 LINK_ID_TAKEN = "The MIS {label} ({value}) is already linked to another account ({username})"
 NO_EMAIL = "Staff member has no email address in the MIS"
 
+# Why a whole feed is refused (the run fails, whatever the brake's confirmation): an MIS
+# that sends nobody is a fault in the feed, not a school with no pupils.
+NO_PUPILS_SENT = (
+    "The MIS sent no pupils at all, so nothing was changed: a school always has pupils, "
+    "so this is a fault in the MIS or in Groupcall. Check them, then run the sync again."
+)
+NO_STAFF_SENT = (
+    "The MIS sent no staff at all, so nothing was changed: a school always has staff, "
+    "so this is a fault in the MIS or in Groupcall. Check them, then run the sync again."
+)
+
 # Labels for REPEATED_ID, ID_TOO_LONG and LINK_ID_TAKEN.
 LABEL_MIS_ID = "Id"
 LABEL_EXTERNAL_ID = "ExternalId"

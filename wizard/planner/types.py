@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from users.vocabulary import Role
+
 
 class Category(StrEnum):
     """Where one person lands in the summary. Precedence (first wins) is the order below,
@@ -35,9 +37,25 @@ class ClassCategory(StrEnum):
     ARCHIVED = "archived"  # linked to the MIS and no longer in the feed
 
 
-# Staff scope
-STAFF_TEACHERS = "teachers"
-STAFF_ALL = "all"
+# The source a sync's accounts are linked to (User.mis_source): today only XoD.
+MIS_SOURCE = "xod"
+
+
+class StaffScope(StrEnum):
+    """Which staff a sync imports."""
+
+    TEACHERS = "teachers"  # recommended: the people who teach classes
+    ALL = "all"
+
+
+STAFF_SCOPE_LABELS = {
+    StaffScope.TEACHERS: "Teachers only (recommended)",
+    StaffScope.ALL: "All staff",
+}
+
+# Kept for the planner's modules that name the scopes on their own.
+STAFF_TEACHERS = StaffScope.TEACHERS
+STAFF_ALL = StaffScope.ALL
 
 # Decisions on possible duplicates
 LINK = "link"  # the MIS record takes over the existing local account (keeps its login)
@@ -84,7 +102,7 @@ class LocalClass:
 class PlanSettings:
     """The school's sync settings as the planner needs them (defaults as DESIGN.md)."""
 
-    source: str = "xod"
+    source: str = MIS_SOURCE
     pupil_username_format: str = "forename_surname_initial"
     staff_username_format: str = "forename_initial_surname"
     staff_scope: str = STAFF_TEACHERS
@@ -187,8 +205,8 @@ class SyncPlan:
     def counts(self) -> dict[str, int]:
         """The summary's counts, with the keys of `mis_sync --json`."""
         return {
-            "new_pupils": len(self.of(Category.NEW, "pupil")),
-            "new_staff": len(self.of(Category.NEW, "staff")),
+            "new_pupils": len(self.of(Category.NEW, Role.PUPIL)),
+            "new_staff": len(self.of(Category.NEW, Role.STAFF)),
             "updated": len(self.of(Category.UPDATED)),
             "moved": len(self.of(Category.MOVED)),
             "leavers": len(self.of(Category.LEAVER)),

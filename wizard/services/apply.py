@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,13 +20,15 @@ from django.utils import timezone
 
 from users.activation import activation_emails_send
 from users.models import School, User
-from wizard.models import NotDuplicate, SyncChange, SyncRun
-from wizard.planner.types import AccountChange, Category
+from users.services import mark_archived
+from wizard.models import NotDuplicate, SyncChange, SyncRun, SyncSettings
+from wizard.planner.fields import WRITTEN
+from wizard.planner.types import MIS_SOURCE, AccountChange, Category
 from wizard.services import memberships
-from wizard.services.accounts import ACCOUNT_FIELDS, account_prior, account_update, new_account
-from wizard.services.classes import classes_apply, year_groups_ensure
+from wizard.services.accounts import account_state, line_write, new_account
+from wizard.services.classes import class_state, classes_apply, year_groups_ensure
+from wizard.services.lifecycle import SyncError, run_fail, run_move
 from wizard.services.plan_store import StoredPlan, plan_load
-from wizard.services.runs import SyncError
 from wizard.services.selectors import sync_settings_of
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,15 @@ GONE = "An account in this summary has been deleted since it was made. Please ru
 
 Applied = list[tuple[User, AccountChange]]
 
+# The choices a run saves for next time (`year_mapping` is merged, not replaced).
+SAVED_SETTINGS = [
+    "pupil_username_format",
+    "staff_username_format",
+    "staff_scope",
+    "password_formats",
+    "subject_groups",
+]
+
 
 def sync_run_apply(*, run: SyncRun) -> SyncRun:
     """Applies `run` once. Returns the run, APPLIED (or as it was if another worker got
@@ -52,20 +64,15 @@ def sync_run_apply(*, run: SyncRun) -> SyncRun:
             # a second delivery of the same run a no-op; APPLYING is only ever seen inside
             # this transaction (the constraint on it is a backstop, not the lock).
             school = School.objects.select_for_update().get(pk=run.school_id)
-            claimed = bool(
-                SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
-                    status=SyncRun.Status.APPLYING
-                )
-            )
+            claimed = run_move(run, SyncRun.Status.APPLYING)
             if not claimed:
                 run.refresh_from_db()
                 _refuse_unless_done(run)
                 return run
             _refuse_if_stale(run)
             _apply_plan(run, school, plan_load(run))
-            SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.APPLIED, applied_at=timezone.now(), error=""
-            )
+            sync_settings_save(school=school, used=run.settings_used)
+            run_move(run, SyncRun.Status.APPLIED, applied_at=timezone.now(), error="")
             # Never from inside the transaction: only once the accounts really exist.
             transaction.on_commit(partial(staff_activation_send, run_id=run.pk))
     except SyncError as error:
@@ -113,20 +120,36 @@ def _refuse_if_stale(run: SyncRun) -> None:
 
 
 def _mark_failed(run: SyncRun, message: str) -> None:
-    SyncRun.objects.filter(pk=run.pk).exclude(status=SyncRun.Status.APPLIED).update(
-        status=SyncRun.Status.FAILED, error=message
-    )
+    # The claim was rolled back with everything else: the run is PLANNED again.
+    run.refresh_from_db(fields=["status"])
+    run_fail(run, message)
+
+
+def sync_settings_save(*, school: School, used: dict[str, Any]) -> SyncSettings:
+    """Keeps the choices an applied run used for the school's next runs: formats, staff
+    scope, subject groups, and the year mapping (merged: a year the MIS did not send this
+    time keeps its mapping). The one place where settings are saved."""
+    saved, _ = SyncSettings.objects.select_for_update().get_or_create(school=school)
+    for name in SAVED_SETTINGS:
+        if name in used:
+            setattr(saved, name, used[name])
+    saved.year_mapping = {**saved.year_mapping, **used.get("year_mapping", {})}
+    saved.save()
+    return saved
 
 
 def _apply_plan(run: SyncRun, school: School, stored: StoredPlan) -> None:
-    source = run.settings_used.get("source", "xod")
+    source = run.settings_used.get("source", MIS_SOURCE)
     years = year_groups_ensure(school=school, plan=stored.plan)
     class_ids = classes_apply(school=school, stored=stored, years=years)
-    applied = _existing_accounts_update(school, stored, years, source)
-    applied += _new_accounts_create(school, stored, years, source)
-    memberships.memberships_apply(applied=applied, class_ids=class_ids)
+    changed = _existing_accounts_update(school, stored, years, source)
+    created = _new_accounts_create(school, stored, years, source)
+    memberships.memberships_apply(applied=changed + created, class_ids=class_ids)
     _remember_not_duplicates(school, stored)
-    SyncChange.objects.bulk_update(stored.rows(), ["account", "school_class", "prior"])
+    _record_written(stored)
+    SyncChange.objects.bulk_update(
+        stored.rows(), ["account", "school_class", "prior", "written"], batch_size=1000
+    )
 
 
 def _existing_accounts_update(
@@ -141,15 +164,16 @@ def _existing_accounts_update(
     class_ids = memberships.managed_class_ids(list(accounts))
     grace = timedelta(days=sync_settings_of(school).leaver_grace_days)
     now = timezone.now()
-    applied = []
     for row, change in pairs:
         user = accounts[change.account_id]
         row.account = user
-        row.prior = account_prior(user, class_ids.get(user.pk, set()))
-        account_update(user, change, years=years, source=source, now=now, grace=grace)
-        applied.append((user, change))
-    User.objects.bulk_update([user for user, _ in applied], ACCOUNT_FIELDS)
-    return [(user, change) for user, change in applied if change.category != Category.LEAVER]
+        row.prior = account_state(user, class_ids.get(user.pk, set()))
+        if change.category == Category.LEAVER:
+            mark_archived(user, now=now, grace=grace)
+        else:
+            line_write(user, change, years=years, source=source)
+    User.objects.bulk_update(list(accounts.values()), WRITTEN)
+    return [(accounts[c.account_id], c) for _, c in pairs if c.category != Category.LEAVER]
 
 
 def _new_accounts_create(
@@ -162,6 +186,19 @@ def _new_accounts_create(
     for user, (row, _) in zip(users, pairs, strict=True):
         row.account = user
     return [(user, change) for user, (_, change) in zip(users, pairs, strict=True)]
+
+
+def _record_written(stored: StoredPlan) -> None:
+    """What the apply left on each account and class: undo restores a field only where
+    it still holds this value, so it never overwrites a change made since."""
+    users = [row.account for row, _ in stored.accounts if row.account is not None]
+    class_ids = memberships.managed_class_ids(user.pk for user in users)
+    for row, _ in stored.accounts:
+        if row.account is not None:
+            row.written = account_state(row.account, class_ids.get(row.account.pk, set()))
+    for row, _ in stored.classes:
+        if row.school_class is not None:
+            row.written = class_state(row.school_class)
 
 
 def _remember_not_duplicates(school: School, stored: StoredPlan) -> None:

@@ -28,22 +28,20 @@ def year_groups_ensure(*, school: School, plan: SyncPlan) -> dict[str, int]:
     return dict(YearGroup.objects.filter(school=school).values_list("code", "id"))
 
 
-def class_prior(school_class: SchoolClass) -> dict[str, Any]:
+def class_state(school_class: SchoolClass) -> dict[str, Any]:
+    """The class's synced fields as JSON (a change row's `prior` and `written`)."""
     return {
-        "name": school_class.name,
-        "subject": school_class.subject,
-        "mis_id": school_class.mis_id,
-        "year_group": school_class.year_group_id,
-        "archived": school_class.archived,
+        name: getattr(school_class, "year_group_id" if name == "year_group" else name)
+        for name in CLASS_FIELDS
     }
 
 
-def class_restore(school_class: SchoolClass, prior: dict[str, Any]) -> None:
-    school_class.name = prior["name"]
-    school_class.subject = prior["subject"]
-    school_class.mis_id = prior["mis_id"]
-    school_class.year_group_id = prior["year_group"]
-    school_class.archived = prior["archived"]
+def class_restore(school_class: SchoolClass, state: dict[str, Any], names: list[str]) -> None:
+    """Sets the fields `names` of the class back to `state` (see class_state), in memory;
+    a field the state does not hold is left as it is."""
+    for name in names:
+        if name in state:
+            setattr(school_class, "year_group_id" if name == "year_group" else name, state[name])
 
 
 def classes_apply(*, school: School, stored: StoredPlan, years: dict[str, int]) -> dict[str, int]:
@@ -53,7 +51,7 @@ def classes_apply(*, school: School, stored: StoredPlan, years: dict[str, int]) 
     classes = SchoolClass.objects.filter(school=school).in_bulk([c.class_id for _, c in changed])
     for row, change in changed:
         school_class = classes[change.class_id]
-        row.school_class, row.prior = school_class, class_prior(school_class)
+        row.school_class, row.prior = school_class, class_state(school_class)
         if change.category == ClassCategory.ARCHIVED:
             school_class.archived = True
         else:

@@ -1,23 +1,24 @@
-"""Creating a sync run, reading the MIS into it, and planning it."""
+"""The steps of one sync run before it is applied: create it, read the MIS into it, plan
+it, confirm a held plan. The use cases in `sync.py` put them together."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 
 from django.db import transaction
 from django.utils import timezone
 
-from misclient import errors as mis_errors
 from misclient.snapshot import MisSnapshot, snapshot_from_dict, snapshot_to_dict
 from misclient.tokens import TokenCache
 from misclient.xod import FetchProgress, XodClient
 from users.models import School, User
-from wizard.models import MisConnection, SyncRun, SyncSettings
+from wizard.models import MisConnection, SyncRun
 from wizard.planner import build_plan
 from wizard.planner.types import Decisions, PlanSettings, SyncPlan
 from wizard.planner.years import suggest_mapping
 from wizard.services import plan_store, selectors
+from wizard.services.lifecycle import SyncError, may_move, run_move
 
 NOT_CONNECTED = "This school is not connected to its MIS yet: add its XoD estab and secret first."
 NOT_FETCHED = "This sync has no MIS data yet."
@@ -25,16 +26,10 @@ NOT_PLANNABLE = "This sync can no longer be planned (it is {status}): please sta
 BAD_USERNAME_FORMAT = "The username format cannot be used: {error}"
 NOT_HELD = "Only a held sync needs confirming (this one is {status})."
 
-# Runs that may be (re)planned: a re-plan replaces the change rows, which once applied
-# hold what undo restores, so an applied or undone run is never planned again.
-_PLANNABLE = (SyncRun.Status.FETCHING, SyncRun.Status.PLANNED, SyncRun.Status.HELD)
+Status = SyncRun.Status
 
 # XoD tokens live for days: one cache per worker process saves a token request per run.
 _TOKENS = TokenCache()
-
-
-class SyncError(Exception):
-    """A sync step refused, with the reason in words for the page or the command."""
 
 
 def sync_run_create(*, school: School, started_by: User | None = None) -> SyncRun:
@@ -54,12 +49,11 @@ def mis_client_for(school: School) -> XodClient:
     )
 
 
-def sync_run_fetch(
+def sync_run_read(
     *, run: SyncRun, progress: Callable[[FetchProgress], None] | None = None
 ) -> MisSnapshot:
-    """Reads the school's MIS into `run.snapshot`. No transaction is open during the HTTP
-    calls. On an XoD error the run is marked failed with the message in words and the
-    error is raised again (the task retries the transient ones)."""
+    """Reads the school's MIS into `run.snapshot`, reporting pages read on the run. No
+    transaction is open during the HTTP calls. Raises the client's XodError."""
 
     def report(step: FetchProgress) -> None:
         text = f"Read {step.pages_fetched} pages ({step.endpoint})"
@@ -67,25 +61,13 @@ def sync_run_fetch(
         if progress:
             progress(step)
 
-    try:
-        with mis_client_for(run.school) as client:
-            snapshot = client.fetch_snapshot(progress=report)
-    except mis_errors.XodError as error:
-        sync_run_fail(run=run, message=str(error))
-        raise
+    with mis_client_for(run.school) as client:
+        snapshot = client.fetch_snapshot(progress=report)
     run.snapshot = snapshot_to_dict(snapshot)
     run.fetched_at = timezone.now()
     run.progress = f"Read {len(snapshot.pupils)} pupils and {len(snapshot.staff)} staff"
     run.save(update_fields=["snapshot", "fetched_at", "progress"])
     return snapshot
-
-
-def sync_run_fail(*, run: SyncRun, message: str) -> None:
-    """Marks a run that has not been applied as failed, with the reason in words."""
-    SyncRun.objects.filter(pk=run.pk, status__in=_PLANNABLE).update(
-        status=SyncRun.Status.FAILED, error=message
-    )
-    run.refresh_from_db(fields=["status", "error"])
 
 
 def run_snapshot(run: SyncRun) -> MisSnapshot:
@@ -109,7 +91,7 @@ def sync_run_plan(
 ) -> SyncPlan:
     """Plans `run` from its snapshot and the school's accounts now, and stores the plan as
     its change rows. The run becomes PLANNED, or HELD when the brake holds it. Raises
-    SyncError for a run already applied, undone or failed."""
+    SyncError for a run already applied, undone or failed, or a format it cannot use."""
     # Stamped before the accounts are read: a sync applied after this moment makes the
     # plan stale (see apply's check).
     planned_at = timezone.now()
@@ -129,22 +111,30 @@ def sync_run_plan(
     except ValueError as error:  # the planner's word for a username format it cannot use
         raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
     with transaction.atomic():
-        locked = SyncRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status not in _PLANNABLE:
-            raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
+        _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
         plan_store.plan_store(run=run, plan=plan)
-        run.status = SyncRun.Status.HELD if plan.held else SyncRun.Status.PLANNED
-        run.planned_at = planned_at
-        run.counts = plan.counts()
-        run.hold_reasons = list(plan.hold_reasons)
-        run.settings_used = _settings_json(settings)
-        run.decisions = plan_store.decisions_to_json(decisions)
-        run.error = ""
-        run.save()
+        run_move(
+            run,
+            Status.HELD if plan.held else Status.PLANNED,
+            planned_at=planned_at,
+            counts=plan.counts(),
+            hold_reasons=list(plan.hold_reasons),
+            settings_used=settings_json(settings),
+            decisions=plan_store.decisions_to_json(decisions),
+            error="",
+        )
     return plan
 
 
-def _settings_json(settings: PlanSettings) -> dict[str, object]:
+def _lock_plannable(run: SyncRun, to: str) -> None:
+    """Locks the run's row; a re-plan replaces the change rows, which once applied hold
+    what undo restores, so only a run that may still move to `to` is planned."""
+    locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+    if not may_move(locked.status, to):
+        raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
+
+
+def settings_json(settings: PlanSettings) -> dict[str, object]:
     data = asdict(settings)
     data["password_formats"] = dict(settings.password_formats)
     data["year_mapping"] = dict(settings.year_mapping)
@@ -152,21 +142,21 @@ def _settings_json(settings: PlanSettings) -> dict[str, object]:
     return data
 
 
-def year_mapping_save(*, school: School, mapping: dict[str, str]) -> SyncSettings:
-    """Keeps `mapping` (MIS year name -> NC year) for the school's next runs."""
-    saved, _ = SyncSettings.objects.get_or_create(school=school)
-    saved.year_mapping = {**saved.year_mapping, **mapping}
-    saved.save(update_fields=["year_mapping", "updated_at"])
-    return saved
+def run_settings(run: SyncRun) -> PlanSettings:
+    """The settings `run` was last planned with (see `settings_json`)."""
+    if not run.settings_used:
+        return settings_for_run(run, run_snapshot(run))
+    data = dict(run.settings_used)
+    data["subject_groups"] = frozenset(data.get("subject_groups", ()))
+    names = {f.name for f in fields(PlanSettings)}
+    return PlanSettings(**{key: value for key, value in data.items() if key in names})
 
 
 def sync_run_confirm_brake(*, run: SyncRun) -> SyncRun:
     """An administrator's explicit "yes, apply it anyway" to a plan the brake held."""
     with transaction.atomic():
         run = SyncRun.objects.select_for_update().get(pk=run.pk)
-        if run.status != SyncRun.Status.HELD:
+        if run.status != Status.HELD:
             raise SyncError(NOT_HELD.format(status=run.get_status_display().lower()))
-        run.decisions = {**run.decisions, "confirm_brake": True}
-        run.status = SyncRun.Status.PLANNED
-        run.save(update_fields=["decisions", "status"])
+        run_move(run, Status.PLANNED, decisions={**run.decisions, "confirm_brake": True})
     return run

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from users.models import ClassMembership, School, SchoolClass, User
 from wizard.models import NotDuplicate, SyncSettings
-from wizard.planner.types import LocalAccount, LocalClass, PlanSettings
+from wizard.planner.fields import ACCOUNT_FIELDS, AccountField
+from wizard.planner.types import MIS_SOURCE, LocalAccount, LocalClass, PlanSettings
 
 
 def local_accounts(school: School) -> list[LocalAccount]:
@@ -17,40 +19,29 @@ def local_accounts(school: School) -> list[LocalAccount]:
     )
     for user_id, class_id in memberships:
         class_ids[user_id].add(class_id)
+    read = [field for field in ACCOUNT_FIELDS if field.local]
     rows = User.objects.filter(school=school).values(
-        "id",
-        "role",
-        "username",
-        "forename",
-        "surname",
-        "email",
-        "year_group__code",
-        "is_active",
-        "archived_at",
-        "mis_source",
-        "mis_external_id",
-        "mis_id",
-        "upn",
+        "id", "role", "username", "archived_at", *[field.read_as for field in read]
     )
     return [
         LocalAccount(
             id=row["id"],
             role=row["role"],
             username=row["username"],
-            forename=row["forename"],
-            surname=row["surname"],
-            email=row["email"],
-            year=row["year_group__code"] or "",
-            is_active=row["is_active"],
             archived=row["archived_at"] is not None,
-            mis_source=row["mis_source"],
-            mis_external_id=row["mis_external_id"],
-            mis_id=row["mis_id"],
-            upn=row["upn"],
             class_ids=frozenset(class_ids[row["id"]]),
+            **_local_fields(row, read),
         )
         for row in rows
     ]
+
+
+def _local_fields(row: dict[str, Any], read: list[AccountField]) -> dict[str, Any]:
+    # A year group's code is None when the pupil has none: the planner says "".
+    return {
+        field.local: (row[field.read_as] or "") if field.lookup else row[field.read_as]
+        for field in read
+    }
 
 
 def local_classes(school: School) -> list[LocalClass]:
@@ -79,7 +70,7 @@ def sync_settings_of(school: School) -> SyncSettings:
         return SyncSettings(school=school)
 
 
-def plan_settings(sync_settings: SyncSettings, source: str = "xod") -> PlanSettings:
+def plan_settings(sync_settings: SyncSettings, source: str = MIS_SOURCE) -> PlanSettings:
     return PlanSettings(
         source=source,
         pupil_username_format=sync_settings.pupil_username_format,

@@ -23,7 +23,8 @@ from misclient.fake.generate import generate_dataset
 from misclient.fake.server import FakeXodServer
 from users.models import School, SchoolClass, User
 from wizard.models import SyncRun
-from wizard.services import apply, runs
+from wizard.planner.types import Decisions
+from wizard.services import sync
 
 SECRET = "benchmark-secret"
 
@@ -96,14 +97,11 @@ def _dataset(schools: list[dict[str, Any]]) -> dict[str, Any]:
 def _sync(school: School) -> tuple[float, int]:
     """Fetch, plan and apply, as mis_sync does: (seconds, queries of the apply)."""
     start = time.perf_counter()
-    run = runs.sync_run_create(school=school)
-    runs.sync_run_fetch(run=run)
-    runs.sync_run_plan(run=run)
-    run.refresh_from_db()
+    run = sync.sync_prepare(school=school)
     if run.status == SyncRun.Status.HELD:
-        run = runs.sync_run_confirm_brake(run=run)
+        sync.sync_review(run=run, decisions=Decisions(confirm_brake=True))
     with CaptureQueriesContext(connection) as queries:
-        apply.sync_run_apply(run=run)
+        sync.sync_finish(run=run)
     return time.perf_counter() - start, len(queries)
 
 

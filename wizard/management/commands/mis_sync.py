@@ -1,26 +1,32 @@
-"""Reads a school's MIS, plans the sync and (without --dry-run) applies it, through the
-same services as the wizard. Exit status: 0 done, 3 held by the brake, 1 failed."""
+"""Reads a school's MIS, plans the sync and (without --dry-run) applies it, or undoes a
+run, through the same use cases as the wizard. Exit status: 0 done, 3 held by the brake,
+1 failed or refused (the reason in words on stderr)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from misclient import errors as mis_errors
 from users.models import School
 from wizard.models import SyncRun
 from wizard.planner.types import CREATE_NEW, LINK, Category, Decisions, SyncPlan
-from wizard.services import apply, runs
+from wizard.services import sync, undo
+from wizard.services.lifecycle import SyncError
+
+logger = logging.getLogger(__name__)
 
 EXIT_HELD = 3
 NO_SCHOOL = "No school has estab {estab}. Connect it first with school_connect."
+NO_RUN = "School {estab} has no sync #{run_id}."
+CRASHED = "Something went wrong, so nothing was changed: {error}. Please try again."
 
 
 class Command(BaseCommand):
-    help = "Sync a school's accounts and classes with its MIS."
+    help = "Sync a school's accounts and classes with its MIS, or undo a sync."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--estab", required=True)
@@ -34,51 +40,65 @@ class Command(BaseCommand):
             choices=[LINK, CREATE_NEW],
             help="link possible duplicates to the existing account, or create new accounts",
         )
+        parser.add_argument("--undo", type=int, metavar="RUN_ID", help="undo an applied sync")
 
     def handle(self, *args: Any, **options: Any) -> None:
         school = School.objects.filter(estab=options["estab"]).first()
         if school is None:
             raise CommandError(NO_SCHOOL.format(estab=options["estab"]))
-        run = self._fetch(school)
+        try:
+            if options["undo"]:
+                self._undo(school, options["undo"], as_json=options["json"])
+            else:
+                self._sync(school, options)
+        except SyncError as error:
+            raise CommandError(str(error)) from None
+        except CommandError:
+            raise
+        except Exception as error:  # whatever it was, in words, and exit 1
+            logger.exception("mis_sync failed for %s", school.estab)
+            raise CommandError(CRASHED.format(error=type(error).__name__)) from None
+
+    def _sync(self, school: School, options: dict[str, Any]) -> None:
+        run = sync.sync_prepare(school=school)
+        if run.status == SyncRun.Status.FAILED:
+            raise CommandError(run.error)
         decisions = Decisions(
             all_duplicates=options["resolve_duplicates"] or "",
             confirm_brake=options["confirm_brake"],
         )
-        try:
-            plan = runs.sync_run_plan(run=run, decisions=decisions)
-        except runs.SyncError as error:
-            runs.sync_run_fail(run=run, message=str(error))
-            raise CommandError(str(error)) from None
-        if not plan.held and not options["dry_run"]:
-            self._apply(run)
+        plan = sync.sync_review(run=run, decisions=decisions)
+        if not options["dry_run"]:
+            sync.sync_finish(run=run)
         run.refresh_from_db()
-        self._report(run, plan, as_json=options["json"])
+        self._write(plan_json(run, plan) if options["json"] else plan_text(run, plan))
         if plan.held:
             sys.exit(EXIT_HELD)
 
-    def _fetch(self, school: School) -> SyncRun:
-        try:
-            run = runs.sync_run_create(school=school)
-            runs.sync_run_fetch(run=run)
-        except (runs.SyncError, mis_errors.XodError) as error:
-            raise CommandError(f"The MIS could not be read: {error}") from None
-        return run
-
-    def _apply(self, run: SyncRun) -> None:
-        try:
-            apply.sync_run_apply(run=run)
-        except runs.SyncError as error:
-            raise CommandError(str(error)) from None
-        except Exception:  # logged by the service; the database is as it was
-            raise CommandError(apply.CRASHED) from None
-        # Year mappings suggested for this run are kept only once it has been applied.
-        runs.year_mapping_save(school=run.school, mapping=run.settings_used["year_mapping"])
-
-    def _report(self, run: SyncRun, plan: SyncPlan, *, as_json: bool) -> None:
+    def _undo(self, school: School, run_id: int, *, as_json: bool) -> None:
+        run = SyncRun.objects.filter(school=school, pk=run_id).first()
+        if run is None:
+            raise CommandError(NO_RUN.format(estab=school.estab, run_id=run_id))
+        report = undo.sync_run_undo(run=run)
         if as_json:
-            self.stdout.write(json.dumps(plan_json(run, plan), ensure_ascii=False))
-        else:
-            self.stdout.write(plan_text(run, plan))
+            self._write({"run_id": run.pk, "status": run.status, **report.as_json()})
+            return
+        lines = [f"Sync #{run.pk} of {school} was undone."]
+        lines += [
+            f"  Kept (changed since the sync): {kept['username']}: {', '.join(kept['fields'])}"
+            for kept in report.kept
+        ]
+        lines += [
+            f"  Kept (changed since the sync): class {kept['class']}: {', '.join(kept['fields'])}"
+            for kept in report.kept_classes
+        ]
+        lines += [f"  Not found (deleted since): {name or 'an account'}" for name in report.missing]
+        self._write("\n".join(lines))
+
+    def _write(self, output: str | dict[str, Any]) -> None:
+        if isinstance(output, dict):
+            output = json.dumps(output, ensure_ascii=False)
+        self.stdout.write(output)
 
 
 def plan_json(run: SyncRun, plan: SyncPlan) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""Handing a sync's slow steps to a worker once the current transaction has committed,
+for the pages: they show the run's progress while a worker does the work.
+
+Kept apart from the other services because it imports the tasks, which import them.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from users.models import School, User
+from wizard.models import SyncRun
+from wizard.services.apply import NOT_PLANNED
+from wizard.services.lifecycle import SyncError
+from wizard.services.runs import sync_run_create
+from wizard.tasks import apply_sync_run, read_and_plan_sync_run
+
+
+def sync_start(*, school: School, started_by: User | None = None) -> SyncRun:
+    """Creates a run and has a worker read the MIS and plan it ("Start")."""
+    run = sync_run_create(school=school, started_by=started_by)
+    transaction.on_commit(partial(read_and_plan_sync_run.delay, run.pk))
+    return run
+
+
+def sync_finish_later(*, run: SyncRun) -> SyncRun:
+    """Has a worker apply the run as planned ("Finish"). Raises SyncError unless the run
+    is PLANNED."""
+    moved = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
+        apply_requested_at=timezone.now()
+    )
+    if not moved:
+        run.refresh_from_db()
+        raise SyncError(NOT_PLANNED.format(status=run.get_status_display().lower()))
+    transaction.on_commit(partial(apply_sync_run.delay, run.pk))
+    run.refresh_from_db()
+    return run
