@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+
+from users.services import mark_active
 
 from .models import ClassMembership, School, SchoolClass, User, YearGroup
 
@@ -69,6 +73,13 @@ class UserAdmin(BaseUserAdmin[User]):
         "last_login",
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # Ticking "Active" on an archived account is a reactivation: it must also stop
+        # the account's purge, or the daily purge deletes it (users/services.py).
+        if change and "is_active" in form.changed_data and obj.is_active:
+            mark_active(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(YearGroup)

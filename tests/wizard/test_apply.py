@@ -186,10 +186,10 @@ def test_leavers_are_purged_after_their_grace_period(school):
     mis_sync()
     today = timezone.localdate()
     User.objects.filter(mis_id="101").update(
-        archived_at=timezone.now(), purge_after=today - timedelta(days=1)
+        is_active=False, archived_at=timezone.now(), purge_after=today - timedelta(days=1)
     )
     User.objects.filter(mis_id="102").update(
-        archived_at=timezone.now(), purge_after=today + timedelta(days=1)
+        is_active=False, archived_at=timezone.now(), purge_after=today + timedelta(days=1)
     )
     support = User.objects.create_superuser("support", password="x" * 12)
 
@@ -338,14 +338,19 @@ def test_the_task_does_not_retry_beyond_the_transport_budget(school, xod, monkey
     assert xod.request_count("8231234") == 5  # no second round from the task
 
 
-def test_purge_removes_the_change_rows_that_name_a_purged_leaver(school):
+def test_purge_forgets_all_but_the_username_of_a_purged_leaver(school):
     mis_sync()
-    User.objects.filter(mis_id="101").update(
-        archived_at=timezone.now(), purge_after=timezone.localdate() - timedelta(days=1)
+    john = User.objects.get(mis_id="101")
+    User.objects.filter(pk=john.pk).update(
+        is_active=False,
+        archived_at=timezone.now(),
+        purge_after=timezone.localdate() - timedelta(days=1),
     )
     assert SyncChange.objects.filter(mis_id="101").exists()
     leavers_purge()
     assert not SyncChange.objects.filter(mis_id="101").exists()
+    forgotten = SyncChange.objects.get(username=john.username)
+    assert (forgotten.account, forgotten.name, forgotten.planned) == (None, "", {})
     assert SyncChange.objects.filter(mis_id="102").exists()
 
 
