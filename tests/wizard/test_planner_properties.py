@@ -1,6 +1,6 @@
 """Properties of the planner over generated schools (hypothesis): one line per record,
 no account shared by two records, valid unique usernames, and plan -> apply -> plan
-finds nothing left to do."""
+finds nothing left to do and nothing to hold."""
 
 from __future__ import annotations
 
@@ -268,3 +268,4 @@ def test_planning_again_after_applying_finds_nothing_to_do(school: School) -> No
     )
 
     assert changes_left(again) == []
+    assert again.hold_reasons == ()

@@ -9,11 +9,12 @@ from django.core.mail.backends import locmem
 from django.core.management.base import CommandError
 
 from tests.wizard.conftest import serve
-from tests.wizard.school_data import mis_sync, pupil, staff
+from tests.wizard.school_data import ESTAB, mis_sync, pupil, staff
 from users import crypto
 from users.models import ClassMembership, SchoolClass, User, YearGroup
 from wizard.models import SyncChange, SyncRun
 from wizard.planner import reasons
+from wizard.planner.reasons import YEAR_WITHOUT_REGISTRATION_GROUP
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -169,6 +170,31 @@ def test_a_feed_without_staff_is_refused_too(school, xod, school_data):
     with pytest.raises(CommandError, match="The MIS sent no staff at all"):
         mis_sync("--confirm-brake")
     assert User.objects.filter(school=school, archived_at__isnull=False).count() == 0
+
+
+def test_an_empty_groups_answer_holds_the_plan_and_keeps_every_class(school, xod):
+    mis_sync()
+    before = accounts_state(school)
+    xod.school(ESTAB).set_rows("Groups", [])
+
+    with pytest.raises(SystemExit) as exit_info:
+        mis_sync()
+
+    assert exit_info.value.code == 3
+    run = SyncRun.objects.latest("created_at")
+    assert run.status == SyncRun.Status.HELD
+    assert run.hold_reasons == [
+        "This sync would archive 2 of 2 registration groups (100%), more than the 10% limit.",
+        YEAR_WITHOUT_REGISTRATION_GROUP.format(pupils="2 pupils", year="Year 3"),
+        YEAR_WITHOUT_REGISTRATION_GROUP.format(pupils="4 pupils", year="Year 4"),
+    ]
+    assert accounts_state(school) == before  # no class archived, nobody taken out of one
+    assert ClassMembership.objects.filter(role="teacher").count() == 2
+
+    result = mis_sync("--confirm-brake")
+
+    assert result["status"] == "applied"
+    assert not SchoolClass.objects.filter(school=school, archived=False).exists()
 
 
 def test_confirm_brake_applies_a_held_plan(school, xod, school_data):

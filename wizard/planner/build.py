@@ -79,7 +79,7 @@ def build_plan(
     return SyncPlan(
         accounts=tuple(lines),
         classes=context.classes.changes,
-        hold_reasons=hold_reasons(lines, accounts, linked, settings.brake_percent),
+        hold_reasons=hold_reasons(lines, accounts, linked, context.classes, settings.brake_percent),
         brake_confirmed=decisions.confirm_brake,
     )
 

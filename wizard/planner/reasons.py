@@ -50,3 +50,22 @@ TOO_MANY_LEAVERS = (
     "more than the {limit}% limit."
 )
 YEAR_EMPTIED = "{year} would be left with no pupils."
+# Classes: a Groups answer that lost its groups would otherwise archive the school's
+# classes and take every teacher out of them.
+TOO_MANY_REGISTRATION_GROUPS = (
+    "This sync would archive {archived} of {live} registration groups ({percent}%), "
+    "more than the {limit}% limit."
+)
+TOO_MANY_TEACHING_GROUPS = (
+    "This sync would archive {archived} of {live} teaching groups ({percent}%), "
+    "more than the {limit}% limit."
+)
+# {pupils} is "1 pupil" or "12 pupils".
+YEAR_WITHOUT_REGISTRATION_GROUP = (
+    "{pupils} in {year} would be left without a registration group: "
+    "the MIS did not send the groups they are in."
+)
+NO_YEAR_WITHOUT_REGISTRATION_GROUP = (
+    "{pupils} with no year group would be left without a registration group: "
+    "the MIS did not send the groups they are in."
+)
