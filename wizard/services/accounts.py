@@ -42,7 +42,7 @@ def account_state(user: User, class_ids: Iterable[int]) -> dict[str, Any]:
     return state
 
 
-def fields_restore(user: User, state: dict[str, Any], names: Iterable[str]) -> None:
+def set_fields(user: User, state: dict[str, Any], names: Iterable[str]) -> None:
     """Sets the fields `names` of `user` back to `state` (see account_state), in memory.
     A field the state does not hold (a run recorded before the field was synced) is
     left as it is."""
@@ -52,7 +52,7 @@ def fields_restore(user: User, state: dict[str, Any], names: Iterable[str]) -> N
             setattr(user, field.attname, _from_json(field, state[field.name]))
 
 
-def line_write(user: User, change: AccountChange, *, years: dict[str, int], source: str) -> None:
+def set_from_line(user: User, change: AccountChange, *, years: dict[str, int], source: str) -> None:
     """Writes what a plan line changes (its `after`) onto an account, in memory: exactly
     what the summary showed. Username and password are never touched: existing accounts
     keep their login."""
@@ -73,7 +73,7 @@ def new_account(
     hashed for sign-in and encrypted for login cards; staff get none until they follow
     their activation link."""
     user = User(school=school, role=change.role, username=change.username)
-    line_write(user, change, years=years, source=source)
+    set_from_line(user, change, years=years, source=source)
     if change.role == User.Role.PUPIL:
         password = generate_password(change.password_format)
         user.password = hash_pupil_password(password)

@@ -25,7 +25,7 @@ from wizard.models import NotDuplicate, SyncChange, SyncRun, SyncSettings
 from wizard.planner.fields import WRITTEN
 from wizard.planner.types import MIS_SOURCE, AccountChange, Category
 from wizard.services import memberships
-from wizard.services.accounts import account_state, line_write, new_account
+from wizard.services.accounts import account_state, new_account, set_from_line
 from wizard.services.classes import class_state, classes_apply, year_groups_ensure
 from wizard.services.lifecycle import SyncError, run_fail, run_move
 from wizard.services.plan_store import StoredPlan, plan_load
@@ -171,7 +171,7 @@ def _existing_accounts_update(
         if change.category == Category.LEAVER:
             mark_archived(user, now=now, grace=grace)
         else:
-            line_write(user, change, years=years, source=source)
+            set_from_line(user, change, years=years, source=source)
     User.objects.bulk_update(list(accounts.values()), WRITTEN)
     return [(accounts[c.account_id], c) for _, c in pairs if c.category != Category.LEAVER]
 

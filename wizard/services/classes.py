@@ -36,7 +36,7 @@ def class_state(school_class: SchoolClass) -> dict[str, Any]:
     }
 
 
-def class_restore(school_class: SchoolClass, state: dict[str, Any], names: list[str]) -> None:
+def set_class_fields(school_class: SchoolClass, state: dict[str, Any], names: list[str]) -> None:
     """Sets the fields `names` of the class back to `state` (see class_state), in memory;
     a field the state does not hold is left as it is."""
     for name in names:

@@ -28,7 +28,7 @@ def _from_json(cls: type[Any], data: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
-def plan_store(*, run: SyncRun, plan: SyncPlan) -> None:
+def plan_save(*, run: SyncRun, plan: SyncPlan) -> None:
     """Replaces the run's change rows by `plan` (unchanged lines are not kept)."""
     run.changes.all().delete()
     rows = [

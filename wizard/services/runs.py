@@ -112,7 +112,7 @@ def sync_run_plan(
         raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
     with transaction.atomic():
         _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
-        plan_store.plan_store(run=run, plan=plan)
+        plan_store.plan_save(run=run, plan=plan)
         run_move(
             run,
             Status.HELD if plan.held else Status.PLANNED,

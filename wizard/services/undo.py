@@ -21,8 +21,8 @@ from users.services import mark_archived
 from wizard.models import SyncChange, SyncRun
 from wizard.planner.fields import WRITTEN
 from wizard.planner.types import Category, ClassCategory
-from wizard.services.accounts import CLASS_IDS, account_state, fields_restore
-from wizard.services.classes import CLASS_FIELDS, class_restore, class_state
+from wizard.services.accounts import CLASS_IDS, account_state, set_fields
+from wizard.services.classes import CLASS_FIELDS, class_state, set_class_fields
 from wizard.services.lifecycle import SyncError, run_move
 from wizard.services.memberships import managed_class_ids, memberships_set
 from wizard.services.plan_store import StoredPlan, plan_load
@@ -131,7 +131,7 @@ def _accounts_restore(run: SyncRun, stored: StoredPlan, report: UndoReport) -> N
         prior = row.prior or {}
         now = account_state(user, class_ids.get(user.pk, set()))
         same, kept = unchanged_since(prior, row.written, now)
-        fields_restore(user, prior, same)
+        set_fields(user, prior, same)
         if CLASS_IDS in same:
             wanted[user.pk] = set(prior[CLASS_IDS])
         if kept:
@@ -153,7 +153,7 @@ def _classes_restore(stored: StoredPlan, report: UndoReport) -> None:
             new_ids.append(school_class.pk)
             continue
         same, kept = unchanged_since(row.prior or {}, row.written, class_state(school_class))
-        class_restore(school_class, row.prior or {}, same)
+        set_class_fields(school_class, row.prior or {}, same)
         if kept:
             report.kept_classes.append({"class": school_class.name, "fields": kept})
     SchoolClass.objects.bulk_update(list(classes.values()), CLASS_FIELDS)
