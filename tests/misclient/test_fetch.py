@@ -33,14 +33,14 @@ def test_pages_are_followed_until_page_number_reaches_page_count(fake_xod):
     assert fake_xod.requests("Staff") == math.ceil(staff / 50)
     assert fake_xod.requests("Groups") == math.ceil(groups / 50) > 1
     assert fake_xod.requests("SchoolInfo") == 1
-    last = [r for r in fake_xod.server.requests(fake_xod.estab) if r.endpoint == "Students"][-1]
+    last = [r for r in fake_xod.app.requests(fake_xod.estab) if r.endpoint == "Students"][-1]
     assert last.query["page"] == str(math.ceil(pupils / 50))
     assert last.query["pageSize"] == "50"
 
 
 def test_the_default_page_size_is_1000_and_the_options_are_sent(fake_xod):
     fake_xod.client().fetch_snapshot()
-    queries = {r.endpoint: r.query for r in fake_xod.server.requests(fake_xod.estab)}
+    queries = {r.endpoint: r.query for r in fake_xod.app.requests(fake_xod.estab)}
     assert queries["Students"] == {"options": "includeGroupIds", "page": "1", "pageSize": "1000"}
     assert queries["Staff"] == {"page": "1", "pageSize": "1000"}  # all staff, not teachersOnly
     assert queries["Groups"]["options"] == "includeMembersIds,includeSubjects"
@@ -88,7 +88,7 @@ def test_pupils_carry_their_year_registration_and_teaching_groups(fake_xod):
 
 
 def test_a_server_that_ignores_the_page_asked_for_is_malformed(fake_xod, monkeypatch):
-    from misclient.fake import responses
+    from misclient.fake.server import responses
 
     original = responses.paginate
 
@@ -105,7 +105,7 @@ def test_a_server_that_ignores_the_page_asked_for_is_malformed(fake_xod, monkeyp
 
 
 def test_an_answer_without_its_own_set_is_malformed_not_an_empty_school(fake_xod, monkeypatch):
-    from misclient.fake import responses
+    from misclient.fake.server import responses
 
     monkeypatch.setitem(responses.SET_NAMES, "Students", "Pupils")
     with pytest.raises(errors.MalformedResponse, match="has no Students"):

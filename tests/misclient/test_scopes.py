@@ -10,7 +10,7 @@ from misclient.scopes import describe_missing_scopes
 
 
 def test_missing_optional_scopes_give_a_snapshot_without_those_fields_and_a_report(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["School", "Student", "Staff"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["School", "Student", "Staff"])
     snapshot = fake_xod.client().fetch_snapshot()
     assert snapshot.pupils
     assert snapshot.missing_scopes == ("UPN", "StudentExtended", "StaffExtended", "StaffEmployment")
@@ -24,7 +24,7 @@ def test_missing_optional_scopes_give_a_snapshot_without_those_fields_and_a_repo
 
 
 def test_fields_outside_the_granted_scopes_are_absent_from_the_rows(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite"])
     token = fake_xod.client().token()
     headers = {"Authorization": f"Idaas {token}"}
     base = f"{fake_xod.base_url}School/{fake_xod.estab}"
@@ -50,7 +50,7 @@ def test_fields_outside_the_granted_scopes_are_absent_from_the_rows(fake_xod):
 
 
 def test_the_lite_scopes_are_enough_to_sync(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite", "UPN"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite", "UPN"])
     snapshot = fake_xod.client().fetch_snapshot()
     assert all(p.upn for p in snapshot.pupils)
     assert "UPN" not in snapshot.missing_scopes
@@ -65,7 +65,7 @@ def test_the_lite_scopes_are_enough_to_sync(fake_xod):
     ],
 )
 def test_a_missing_required_scope_stops_before_reading_anything(fake_xod, granted, missing, words):
-    fake_xod.server.set_scopes(fake_xod.estab, granted)
+    fake_xod.app.set_scopes(fake_xod.estab, granted)
     with pytest.raises(errors.ScopeNotGranted) as caught:
         fake_xod.client().fetch_snapshot()
     assert caught.value.scopes == missing
@@ -77,7 +77,7 @@ def test_a_missing_required_scope_stops_before_reading_anything(fake_xod, grante
 def test_the_fake_refuses_an_endpoint_without_its_scope_and_the_client_says_which(fake_xod):
     client = fake_xod.client()
     client.token()
-    fake_xod.server.set_scopes(fake_xod.estab, ["School", "Staff"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["School", "Staff"])
     answer = requests.get(
         f"{fake_xod.base_url}School/{fake_xod.estab}/Students",
         headers={"Authorization": f"Idaas {client.token()}"},

@@ -229,7 +229,7 @@ def test_fetch_task_plans_the_run(school):
 
 
 def test_fetch_task_retries_only_transient_mis_errors(school, xod):
-    xod.pause_authorisation("8231234")
+    xod.app.pause_authorisation("8231234")
     run = runs.sync_run_create(school=school)
     assert fetch_snapshot.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
     run.refresh_from_db()
@@ -314,7 +314,7 @@ def test_the_fetch_task_retries_transient_mis_errors(school, xod, monkeypatch):
         )
 
     monkeypatch.setattr(runs, "mis_client_for", client_without_waits)
-    xod.fail_next("8231234", 5, status=503)  # more than one fetch's own retries
+    xod.app.fail_next("8231234", 5, status=503)  # more than one fetch's own retries
     run = runs.sync_run_create(school=school)
 
     fetch_snapshot.apply(args=(run.pk,))
@@ -323,7 +323,7 @@ def test_the_fetch_task_retries_transient_mis_errors(school, xod, monkeypatch):
     run.refresh_from_db()
     assert run.status == SyncRun.Status.PLANNED
     assert run.counts["new_pupils"] == 6
-    assert xod.request_count("8231234") >= 5 + 6
+    assert xod.app.request_count("8231234") >= 5 + 6
 
 
 def test_purge_removes_the_change_rows_that_name_a_purged_leaver(school):

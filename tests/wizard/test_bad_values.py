@@ -48,7 +48,7 @@ def _serve_with_long_class_name(xod: Any, school_data: Any) -> None:
     for group in groups:
         if group["Name"] == "5LN":
             group["Name"] = LONG_CLASS_NAME
-    xod.school(ESTAB).set_rows("Groups", groups)
+    xod.app.school(ESTAB).set_rows("Groups", groups)
 
 
 def test_bad_values_are_errors_and_everything_else_is_imported(school, xod, school_data):

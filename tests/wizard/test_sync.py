@@ -212,7 +212,7 @@ def test_resolving_duplicates_as_new_creates_an_account_and_remembers(school):
 
 
 def test_mis_errors_are_reported_in_words(school, xod):
-    xod.pause_authorisation("8231234")
+    xod.app.pause_authorisation("8231234")
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="paused"):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from misclient.fake.faults import Fault, FaultError, FaultQueue
+from misclient.fake.server.faults import Fault, FaultError, FaultQueue
 
 Row = dict[str, Any]
 
