@@ -13,6 +13,7 @@ Only the fields listed on the snapshot types are read; everything else in a row
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -51,21 +52,35 @@ _IDAAS_PREFIX = re.compile(r"^[A-Za-z]{1,5}-(?=\S)")
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})
 
 
+# What one bad character must not do: stop the school's sync, or change what is shown.
 # Control characters (NUL above all, which PostgreSQL cannot store in text or JSON) are
-# never meaningful in a name or an id; a feed that sends one must not stop the sync.
+# never meaningful in a name or an id: they become spaces. A lone UTF-16 surrogate (half
+# an emoji cut off by the MIS, valid in JSON as "\ud83d") cannot be encoded as UTF-8, so
+# PostgreSQL refuses the whole save: it is dropped. Bidirectional embedding, override and
+# isolate controls would reverse the text shown after a name: they are dropped too.
 _CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000))
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_CLEAN = _CONTROL | _SURROGATES | _BIDI_CONTROLS
 
 
 def text(value: Any) -> str:
     """A field as trimmed text: None -> "", 3116 -> "3116", True -> "1"; control
-    characters become spaces."""
+    characters become spaces; lone surrogates and bidirectional controls are dropped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).translate(_CONTROL).strip()
+    return str(value).translate(_CLEAN).strip()
+
+
+def has_visible_letter(value: str) -> bool:
+    """True if `value` shows at least one letter. Format characters (zero-width space and
+    joiners, Cf) and combining marks (accents on nothing, M*) are not letters, so a name
+    made only of them shows nothing and counts as empty."""
+    return any(unicodedata.category(char).startswith("L") for char in value)
 
 
 def name(value: Any) -> str:

@@ -3,13 +3,16 @@ a generated dataset to a snapshot with the same people."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
+import requests
 
 from misclient import errors
-from misclient.snapshot import GROUP_REGISTRATION, GROUP_TEACHING
+from misclient.snapshot import GROUP_REGISTRATION, GROUP_TEACHING, snapshot_to_dict
 from misclient.xod import FetchProgress
+from tests.fixtures_xod import serving
 
 
 def on_roll(school):
@@ -111,3 +114,28 @@ def test_an_answer_without_its_own_set_is_malformed_not_an_empty_school(fake_xod
     with pytest.raises(errors.MalformedResponse, match="has no Students"):
         fake_xod.client().fetch_snapshot()
     assert fake_xod.requests("Students") == 1
+
+
+def test_a_lone_surrogate_is_served_as_valid_json_and_parsed_into_a_storable_name(
+    fake_xod_dataset,
+):
+    # Real MIS data holds lone UTF-16 surrogates: half an emoji, cut off.
+    pupil = on_roll(fake_xod_dataset["schools"][0])[0]
+    pupil["Forename"] = "George\ud83d"
+    with serving(fake_xod_dataset) as fake:
+        client = fake.client()
+        raw = requests.get(
+            f"{fake.base_url}School/{fake.estab}/Students",
+            headers={"Authorization": f"Idaas {client.token()}"},
+            timeout=5,
+        )
+        snapshot = client.fetch_snapshot()
+
+    assert raw.status_code == 200
+    assert b'"George\\ud83d"' in raw.content  # the fake sends what the MIS holds
+    served = {r["Id"]: r["Forename"] for r in json.loads(raw.content)["Students"]}
+    assert served[pupil["Id"]] == "George\ud83d"
+    forename = {p.mis_id: p.forename for p in snapshot.pupils}[pupil["Id"]]
+    assert forename == "George"
+    # Storable: the whole snapshot encodes as UTF-8, as PostgreSQL's text and JSONB need.
+    json.dumps(snapshot_to_dict(snapshot), ensure_ascii=False).encode("utf-8")

@@ -9,7 +9,15 @@ import pytest
 
 from misclient.envelope import data_sets, exception_message, pagination
 from misclient.errors import MalformedResponse
-from misclient.parse import NO_ID, NOT_A_RECORD, build_snapshot, parse_groups, parse_pupils
+from misclient.parse import (
+    NO_ID,
+    NOT_A_RECORD,
+    build_snapshot,
+    has_visible_letter,
+    parse_groups,
+    parse_pupils,
+    parse_staff,
+)
 from misclient.snapshot import (
     GROUP_HOUSE,
     GROUP_OTHER,
@@ -231,6 +239,59 @@ def test_pupil_group_ids_are_completed_from_group_members():
     )
     assert snapshot.pupils[0].group_ids == ("7",)
     assert snapshot.memberships() == [("7", "1", "pupil")]
+
+
+def test_lone_surrogates_are_dropped_and_pairs_kept():
+    # json.loads turns "George\\ud83d" (valid JSON) into a str PostgreSQL cannot store.
+    rows = json.loads(
+        '[{"Id": "7", "Forename": "George\\ud83d", "Surname": "Sm\\udc00ith",'
+        ' "RegGroup": "\\ud83d\\ude00 4ES"}]'
+    )
+    pupils, problems = parse_pupils(rows)
+    assert problems == []
+    assert (pupils[0].forename, pupils[0].surname) == ("George", "Smith")
+    assert pupils[0].registration_group == "\U0001f600 4ES"
+    assert json.dumps(
+        snapshot_to_dict(build_snapshot(estab="1", students=rows)), ensure_ascii=False
+    ).encode()
+
+
+def test_bidirectional_controls_are_stripped_from_names():
+    overrides = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    pupils, _ = parse_pupils(
+        [
+            {
+                "Id": "7",
+                "Forename": f"Ada{overrides}",
+                "Surname": "\u202eecalevoL",
+                "RegGroup": "\u20684ES\u2069",
+            }
+        ]
+    )
+    staff, _ = parse_staff([{"Id": "8", "Forename": "\u2067Bob", "Surname": "Hall\u202c"}])
+    assert (pupils[0].forename, pupils[0].surname) == ("Ada", "ecalevoL")
+    assert pupils[0].registration_group == "4ES"
+    assert (staff[0].forename, staff[0].surname) == ("Bob", "Hall")
+    # Marks that only set a direction, and joiners, are not controls: they stay.
+    assert parse_pupils([{"Id": "9", "Forename": "\u200fSara\u200d"}])[0][0].forename == (
+        "\u200fSara\u200d"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "visible"),
+    [
+        ("John", True),
+        ("\u738b", True),
+        ("Zoe\u0308", True),
+        ("\u200b\u200c\u200d\u2060\ufeff", False),
+        ("\u0301\u0308", False),
+        ("", False),
+        (" - ' ", False),
+    ],
+)
+def test_has_visible_letter(value, visible):
+    assert has_visible_letter(value) is visible
 
 
 def test_control_characters_never_reach_the_snapshot():

@@ -61,10 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(answer)
 
     def _write(self, answer: Answer) -> None:
-        if isinstance(answer.body, bytes):
-            payload = answer.body
-        else:
-            payload = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+        payload = answer.body if isinstance(answer.body, bytes) else _json_bytes(answer.body)
         self.send_response(answer.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -75,6 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is `requests()`; stderr noise helps nobody in tests
+
+
+def _json_bytes(body: Any) -> bytes:
+    """The body as UTF-8 JSON. Real MIS data holds lone UTF-16 surrogates (half an emoji),
+    which have no UTF-8 form: then every non-ASCII character is sent as a JSON escape
+    ("George\\ud83d"), which is valid JSON all the same."""
+    try:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body).encode("ascii")
 
 
 class FakeXodServer:
