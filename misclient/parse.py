@@ -145,14 +145,9 @@ def _records(
 
 
 def parse_school(rows: Sequence[Any], estab: str) -> MisSchool:
-    """The first SchoolInfo row; `estab` when the row has no EstabId."""
+    """The first SchoolInfo row's EstabId; `estab` when it has none."""
     row = lower_keys(rows[0]) if rows and isinstance(rows[0], dict) else {}
-    return MisSchool(
-        estab=text(row.get("estabid")) or estab,
-        name=name(row.get("name")),
-        phase=name(row.get("phase")),
-        current_academic_year=text(row.get("currentacademicyear")),
-    )
+    return MisSchool(estab=text(row.get("estabid")) or estab)
 
 
 def _pupil(row: Row, groups: frozenset[str] | None) -> MisPupil:
@@ -163,10 +158,7 @@ def _pupil(row: Row, groups: frozenset[str] | None) -> MisPupil:
         former_upn=text(row.get("formerupn")).upper(),
         forename=name(row.get("forename")),
         surname=name(row.get("surname")),
-        legal_forename=name(row.get("legalforename")),
-        legal_surname=name(row.get("legalsurname")),
         year_group=name(row.get("yeargroup")),
-        year_group_id=text(row.get("yeargroupid")),
         registration_group=name(row.get("reggroup")),
         registration_group_id=text(row.get("reggroupid")),
         group_ids=_unique(
@@ -188,19 +180,12 @@ def _staff(row: Row) -> MisStaff:
     return MisStaff(
         mis_id=text(row.get("id")),
         external_id=text(row.get("externalid")),
-        title=name(row.get("title")),
         forename=name(row.get("forename")),
         surname=name(row.get("surname")),
-        legal_forename=name(row.get("legalforename")),
-        legal_surname=name(row.get("legalsurname")),
-        staff_code=name(row.get("staffcode")),
         # IdaasEmail is the address Groupcall provisioned at work; HomeEmail is never read.
         email=text(row.get("workemail")) or text(row.get("idaasemail")),
         is_teacher=flag(row.get("isteacher")),
-        is_support=flag(row.get("issupport")),
-        roles=csv(row.get("roles")),
         status=name(row.get("staffstatus")),
-        registration_groups=csv(row.get("reggroup")),
     )
 
 
@@ -236,7 +221,6 @@ def _group(
         mis_id=mis_id,
         kind=GROUP_KINDS.get(text(row.get("type")).lower(), GROUP_OTHER),
         name=name(row.get("name")) or name(row.get("code")),
-        external_id=text(row.get("externalid")),
         code=name(row.get("code")),
         subject_code=name(row.get("subjectcode")),
         subject_name=name(row.get("subjectname")),

@@ -65,15 +65,15 @@ def test_a_generated_school_round_trips_into_a_snapshot_with_the_same_people(fak
     assert {(p.mis_id, p.external_id, p.upn, p.forename, p.surname) for p in snapshot.pupils} == {
         (r["Id"], r["ExternalId"], r["UPN"], r["Forename"], r["Surname"]) for r in on_roll(school)
     }
-    assert {(s.mis_id, s.staff_code, s.email) for s in snapshot.staff} == {
-        (r["Id"], r["StaffCode"], r["WorkEmail"] or "") for r in current_staff(school)
+    assert {(s.mis_id, s.email, s.is_teacher) for s in snapshot.staff} == {
+        (r["Id"], r["WorkEmail"] or "", bool(r["IsTeacher"])) for r in current_staff(school)
     }
     assert {(g.mis_id, g.pupil_ids) for g in snapshot.groups} == {
         (r["Id"], tuple(filter(None, r["StudentIds"].split(",")))) for r in school["Groups"]
     }
     assert snapshot.problems == ()
     assert snapshot.missing_scopes == ()
-    assert snapshot.school.current_academic_year == school["SchoolInfo"]["CurrentAcademicYear"]
+    assert snapshot.school.estab == fake_xod.estab
     assert snapshot.fetched_at is not None
 
 

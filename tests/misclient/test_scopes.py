@@ -13,11 +13,10 @@ def test_missing_optional_scopes_give_a_snapshot_without_those_fields_and_a_repo
     fake_xod.app.set_scopes(fake_xod.estab, ["School", "Student", "Staff"])
     snapshot = fake_xod.client().fetch_snapshot()
     assert snapshot.pupils
-    assert snapshot.missing_scopes == ("UPN", "StudentExtended", "StaffExtended", "StaffEmployment")
-    assert {(p.upn, p.former_upn, p.legal_forename, p.legal_surname) for p in snapshot.pupils} == {
-        ("", "", "", "")
-    }
-    assert {s.roles for s in snapshot.staff} == {()}
+    # Legal names and staff roles (StudentExtended, StaffExtended, StaffEmployment) are
+    # never kept, so only the UPN scope is missed.
+    assert snapshot.missing_scopes == ("UPN",)
+    assert {(p.upn, p.former_upn) for p in snapshot.pupils} == {("", "")}
     assert all(p.forename and p.external_id for p in snapshot.pupils)
     report = describe_missing_scopes(snapshot.missing_scopes)
     assert report[0].startswith("The school has not shared the UPN scope, so pupils' UPNs")

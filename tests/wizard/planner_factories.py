@@ -105,7 +105,7 @@ def snapshot(
                 staff_ids=tuple(tutors.get(p.registration_group, ())),
             )
     return MisSnapshot(
-        school=MisSchool(estab="8231234", name="Test Primary"),
+        school=MisSchool(estab="8231234"),
         pupils=tuple(pupils),
         staff=tuple(staff),
         groups=(*registration.values(), *groups),

@@ -289,3 +289,33 @@ def test_a_dry_run_saves_no_settings(school):
 
     mis_sync("--dry-run")
     assert not SyncSettings.objects.filter(school=school).exists()
+
+
+# What a sync run keeps of the MIS: the fields the planner reads, and nothing else (legal
+# names, staff titles, codes and roles, the school's name... are never stored).
+STORED_SNAPSHOT_KEYS = {
+    "": {"school", "pupils", "staff", "groups", "fetched_at", "source", "problems"}
+    | {"missing_scopes"},
+    "school": {"estab"},
+    "pupils": {"mis_id", "external_id", "upn", "former_upn", "forename", "surname"}
+    | {"year_group", "registration_group", "registration_group_id", "group_ids", "status"},
+    "staff": {"mis_id", "external_id", "forename", "surname", "email", "is_teacher", "status"},
+    "groups": {"mis_id", "kind", "name", "code", "subject_code", "subject_name", "pupil_ids"}
+    | {"staff_ids"},
+    "problems": {"endpoint", "reason", "row_number", "mis_id"},
+}
+
+
+def test_the_stored_snapshot_keeps_only_the_fields_the_planner_reads(school, xod, school_data):
+    school_data.pupils.append({"Id": "", "Forename": "No", "Surname": "Id"})  # a problem
+    serve(xod, school_data)
+
+    mis_sync()
+
+    stored = SyncRun.objects.get(school=school).snapshot
+    assert stored is not None
+    found = {"": set(stored), "school": set(stored["school"])}
+    for part in ("pupils", "staff", "groups", "problems"):
+        assert stored[part], part
+        found[part] = set().union(*(set(row) for row in stored[part]))
+    assert found == STORED_SNAPSHOT_KEYS
