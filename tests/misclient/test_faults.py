@@ -124,6 +124,13 @@ def test_the_control_endpoint_refuses_bad_faults(fake_xod):
     )
 
 
+def test_the_control_endpoints_belong_to_the_http_server_not_to_the_app(fake_xod):
+    path = f"/_fake/{fake_xod.estab}/faults/clear"
+    assert fake_xod.app.handle("POST", path, {}, b"").status == 404  # XoD has no such path
+    assert requests.post(f"{fake_xod.server.root_url}{path}", timeout=5).json() == {"ok": True}
+    assert fake_xod.app.requests(fake_xod.estab) == []  # control requests are not XoD's
+
+
 def test_a_fault_counts_down_and_is_used_up(fake_xod):
     fake_xod.app.add_fault(fake_xod.estab, Fault("status", count=2, status=503))
     assert len(fake_xod.app.school(fake_xod.estab).faults.pending()) == 1
