@@ -13,6 +13,7 @@ Only the fields listed on the snapshot types are read; everything else in a row
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -51,21 +52,35 @@ _IDAAS_PREFIX = re.compile(r"^[A-Za-z]{1,5}-(?=\S)")
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})
 
 
+# What one bad character must not do: stop the school's sync, or change what is shown.
 # Control characters (NUL above all, which PostgreSQL cannot store in text or JSON) are
-# never meaningful in a name or an id; a feed that sends one must not stop the sync.
+# never meaningful in a name or an id: they become spaces. A lone UTF-16 surrogate (half
+# an emoji cut off by the MIS, valid in JSON as "\ud83d") cannot be encoded as UTF-8, so
+# PostgreSQL refuses the whole save: it is dropped. Bidirectional embedding, override and
+# isolate controls would reverse the text shown after a name: they are dropped too.
 _CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000))
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_CLEAN = _CONTROL | _SURROGATES | _BIDI_CONTROLS
 
 
 def text(value: Any) -> str:
     """A field as trimmed text: None -> "", 3116 -> "3116", True -> "1"; control
-    characters become spaces."""
+    characters become spaces; lone surrogates and bidirectional controls are dropped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).translate(_CONTROL).strip()
+    return str(value).translate(_CLEAN).strip()
+
+
+def has_visible_letter(value: str) -> bool:
+    """True if `value` shows at least one letter. Format characters (zero-width space and
+    joiners, Cf) and combining marks (accents on nothing, M*) are not letters, so a name
+    made only of them shows nothing and counts as empty."""
+    return any(unicodedata.category(char).startswith("L") for char in value)
 
 
 def name(value: Any) -> str:
@@ -130,14 +145,9 @@ def _records(
 
 
 def parse_school(rows: Sequence[Any], estab: str) -> MisSchool:
-    """The first SchoolInfo row; `estab` when the row has no EstabId."""
+    """The first SchoolInfo row's EstabId; `estab` when it has none."""
     row = lower_keys(rows[0]) if rows and isinstance(rows[0], dict) else {}
-    return MisSchool(
-        estab=text(row.get("estabid")) or estab,
-        name=name(row.get("name")),
-        phase=name(row.get("phase")),
-        current_academic_year=text(row.get("currentacademicyear")),
-    )
+    return MisSchool(estab=text(row.get("estabid")) or estab)
 
 
 def _pupil(row: Row, groups: frozenset[str] | None) -> MisPupil:
@@ -148,10 +158,7 @@ def _pupil(row: Row, groups: frozenset[str] | None) -> MisPupil:
         former_upn=text(row.get("formerupn")).upper(),
         forename=name(row.get("forename")),
         surname=name(row.get("surname")),
-        legal_forename=name(row.get("legalforename")),
-        legal_surname=name(row.get("legalsurname")),
         year_group=name(row.get("yeargroup")),
-        year_group_id=text(row.get("yeargroupid")),
         registration_group=name(row.get("reggroup")),
         registration_group_id=text(row.get("reggroupid")),
         group_ids=_unique(
@@ -173,19 +180,12 @@ def _staff(row: Row) -> MisStaff:
     return MisStaff(
         mis_id=text(row.get("id")),
         external_id=text(row.get("externalid")),
-        title=name(row.get("title")),
         forename=name(row.get("forename")),
         surname=name(row.get("surname")),
-        legal_forename=name(row.get("legalforename")),
-        legal_surname=name(row.get("legalsurname")),
-        staff_code=name(row.get("staffcode")),
         # IdaasEmail is the address Groupcall provisioned at work; HomeEmail is never read.
         email=text(row.get("workemail")) or text(row.get("idaasemail")),
         is_teacher=flag(row.get("isteacher")),
-        is_support=flag(row.get("issupport")),
-        roles=csv(row.get("roles")),
         status=name(row.get("staffstatus")),
-        registration_groups=csv(row.get("reggroup")),
     )
 
 
@@ -221,7 +221,6 @@ def _group(
         mis_id=mis_id,
         kind=GROUP_KINDS.get(text(row.get("type")).lower(), GROUP_OTHER),
         name=name(row.get("name")) or name(row.get("code")),
-        external_id=text(row.get("externalid")),
         code=name(row.get("code")),
         subject_code=name(row.get("subjectcode")),
         subject_name=name(row.get("subjectname")),

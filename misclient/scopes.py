@@ -29,12 +29,11 @@ REQUIRED_SCOPES = (
     RequiredScope("Staff", ("Staff", "StaffLite"), "its staff"),
 )
 
-# Optional scope -> what goes missing without it.
+# Optional scope -> what goes missing without it. Only scopes of fields the sync keeps
+# (misclient.snapshot) are listed: legal names (StudentExtended, StaffExtended) and staff
+# roles (StaffEmployment) are never kept, so nothing is missing without them.
 OPTIONAL_SCOPES = {
     "UPN": "pupils' UPNs (which recognise a pupil whose MIS record was re-created)",
-    "StudentExtended": "pupils' legal names",
-    "StaffExtended": "staff legal names",
-    "StaffEmployment": "staff roles",
 }
 
 MISSING_SCOPE_NOTE = "The school has not shared the {scope} scope, so {what} will be missing."

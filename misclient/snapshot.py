@@ -1,8 +1,10 @@
 """The immutable picture of one school's MIS at one moment.
 
-Only what logins and classes need is kept: names, ids, year and groups, staff email and
-role. Sensitive fields a feed may send (SEN, FSM, ethnicity, address, medical...) never
-reach these types.
+Only what logins and classes need is kept, that is what the planner reads: names, ids,
+UPN, year and groups, staff work email and whether they teach. Sync runs store the
+snapshot, so every field here is data the project keeps: legal names, staff titles, codes
+and roles, and sensitive fields a feed may send (SEN, FSM, ethnicity, address,
+medical...) never reach these types.
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ GROUP_OTHER = "other"
 @dataclass(frozen=True)
 class MisSchool:
     estab: str
-    name: str = ""
-    phase: str = ""
-    current_academic_year: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,7 @@ class MisPupil:
     former_upn: str = ""
     forename: str = ""
     surname: str = ""
-    legal_forename: str = ""
-    legal_surname: str = ""
     year_group: str = ""  # the MIS's own name, whitespace collapsed: "Year 4", "Y6", "Reception"
-    year_group_id: str = ""
     registration_group: str = ""  # "4ES"
     registration_group_id: str = ""
     group_ids: tuple[str, ...] = ()
@@ -50,18 +46,11 @@ class MisPupil:
 class MisStaff:
     mis_id: str
     external_id: str = ""
-    title: str = ""
     forename: str = ""
     surname: str = ""
-    legal_forename: str = ""
-    legal_surname: str = ""
-    staff_code: str = ""
     email: str = ""  # work email only
     is_teacher: bool = False
-    is_support: bool = False
-    roles: tuple[str, ...] = ()
     status: str = ""  # "Current", "Future", "Previous"
-    registration_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +60,6 @@ class MisGroup:
     mis_id: str
     kind: str
     name: str
-    external_id: str = ""
     code: str = ""
     subject_code: str = ""
     subject_name: str = ""
@@ -128,7 +116,8 @@ def _build(cls: Any, data: dict[str, Any]) -> Any:
 
 
 def snapshot_from_dict(data: dict[str, Any]) -> MisSnapshot:
-    """The inverse of `snapshot_to_dict`; unknown keys are ignored."""
+    """The inverse of `snapshot_to_dict`; unknown keys (fields older snapshots kept) are
+    ignored."""
     fetched_at = data.get("fetched_at")
     return MisSnapshot(
         school=_build(MisSchool, data["school"]),

@@ -1,23 +1,27 @@
-"""Pytest fixtures for the fake XoD server (loaded by tests/conftest.py).
+"""The one way tests start the fake XoD server (fixtures loaded by tests/conftest.py).
 
-`fake_xod` starts a FakeXodServer on a free port in a thread, serving a copy of
-`fake_xod_dataset` (a small generated secondary school unless a test module overrides
-that fixture), and yields a FakeXod handle: its URLs, the server (for fault injection
-and request counts), the dataset, the first school's estab and secret, and a `client()`
-factory whose retries never really sleep (the delays asked for land in `sleeps`).
+`serving(dataset)` starts a FakeXodServer on a free port in a thread and yields a FakeXod
+handle: its URLs, the app (for fault injection, request counts and the schools' live
+rows), the dataset, the first school's estab and secret, and a `client()` factory whose
+retries never really sleep (the delays asked for land in `sleeps`).
+
+The `fake_xod` fixture serves a copy of `fake_xod_dataset` that way: a small generated
+secondary school unless a test package or module overrides that fixture (tests/wizard
+serves its hand-built school; its `xod` fixture points the settings at the fake).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from misclient.fake.generate import generate_dataset
-from misclient.fake.server import FakeXodServer
+from misclient.fake.server import FakeXodApp, FakeXodServer
 from misclient.transport import RetryPolicy
 from misclient.xod import XodClient
 
@@ -31,6 +35,10 @@ class FakeXod:
     server: FakeXodServer
     dataset: dict[str, Any]
     sleeps: list[float] = field(default_factory=list)
+
+    @property
+    def app(self) -> FakeXodApp:
+        return self.server.app
 
     @property
     def base_url(self) -> str:
@@ -76,9 +84,28 @@ class FakeXod:
         options.update(overrides)
         return XodClient(**options)
 
+    def serve(self, dataset: dict[str, Any]) -> None:
+        """Serve the rows of `dataset`'s first school from now on (the MIS changed)."""
+        entry = dataset["schools"][0]
+        school = self.app.school(str(entry["estab"]))
+        for name in ("Students", "Staff", "Groups"):
+            school.set_rows(name, entry.get(name, []))
+        if info := entry.get("SchoolInfo"):
+            school.set_rows("SchoolInfo", [school.school_info | info])
+
     def requests(self, endpoint: str = "", estab: str = "") -> int:
         """How many requests the school (default: the first) sent to `endpoint` (or all)."""
-        return self.server.request_count(estab or self.estab, endpoint)
+        return self.app.request_count(estab or self.estab, endpoint)
+
+
+@contextmanager
+def serving(dataset: dict[str, Any], **options: Any) -> Iterator[FakeXod]:
+    """The fake XoD serving `dataset` (FakeXodServer `options`) until the block ends."""
+    server = FakeXodServer(dataset, **options).start()
+    try:
+        yield FakeXod(server=server, dataset=dataset)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -94,8 +121,5 @@ def fake_xod_dataset(generated_xod_dataset: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def fake_xod(fake_xod_dataset: dict[str, Any]) -> Iterator[FakeXod]:
-    server = FakeXodServer(fake_xod_dataset).start()
-    try:
-        yield FakeXod(server=server, dataset=fake_xod_dataset)
-    finally:
-        server.stop()
+    with serving(fake_xod_dataset) as fake:
+        yield fake

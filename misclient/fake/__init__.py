@@ -1,20 +1,7 @@
-"""A fake Groupcall XoD server that speaks the real protocol, and its dataset generator.
+"""A fake Groupcall XoD for development and tests, in two parts:
 
-`FakeXodServer(dataset).start()` serves a dataset (see `dataset.py` for its shape) over
-real HTTP; `generate_dataset(...)` makes a realistic school to serve.
+- `server/`: the fake itself, speaking the real protocol over HTTP, with faults
+  (`FakeXodServer(dataset).start()`);
+- `generate/`: realistic made-up schools to serve, and their rollover to the next year
+  (`generate_dataset(...)`, `rollover_dataset(...)`).
 """
-
-from __future__ import annotations
-
-from misclient.fake.dataset import DatasetError, FakeDataset, FakeSchool, load_dataset
-from misclient.fake.faults import Fault
-from misclient.fake.server import FakeXodServer
-
-__all__ = [
-    "DatasetError",
-    "FakeDataset",
-    "FakeSchool",
-    "FakeXodServer",
-    "Fault",
-    "load_dataset",
-]

@@ -14,7 +14,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from misclient.fake.dataset import load_dataset
+from misclient.fake.server.dataset import load_dataset
 from misclient.management.commands.fake_xod import parse_generate
 
 ROOT = Path(__file__).resolve().parents[2]

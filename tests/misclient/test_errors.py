@@ -40,9 +40,9 @@ def test_messages_say_what_to_do_in_plain_words():
 
 
 def test_missing_optional_scopes_are_described_one_sentence_each():
-    sentences = describe_missing_scopes(["UPN", "StaffEmployment"])
+    sentences = describe_missing_scopes(["UPN", "Photos"])
     assert sentences == [
         "The school has not shared the UPN scope, so pupils' UPNs (which recognise a pupil "
         "whose MIS record was re-created) will be missing.",
-        "The school has not shared the StaffEmployment scope, so staff roles will be missing.",
+        "The school has not shared the Photos scope, so some details will be missing.",
     ]

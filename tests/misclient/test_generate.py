@@ -9,12 +9,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from misclient.fake.dataset import load_dataset
 from misclient.fake.generate import generate_dataset
-from misclient.fake.rollover import rollover_dataset
-from misclient.fake.server import FakeXodServer
+from misclient.fake.generate.rollover import rollover_dataset
+from misclient.fake.server.dataset import load_dataset
 from misclient.upn import is_valid_upn
-from tests.fixtures_xod import FakeXod
+from tests.fixtures_xod import serving
 
 PRIMARY_NAMES = ["Nursery 1", "Nursery 2", "Reception", *(f"Year  {n}" for n in range(1, 7))]
 SECONDARY_NAMES = [
@@ -163,8 +162,8 @@ def test_generating_and_reading_2000_pupils_is_quick(big_secondary):
     started = time.perf_counter()
     dataset = generate_dataset(pupils=2000, staff=150, phase="secondary", seed=5)
     generated = time.perf_counter()
-    with FakeXodServer(dataset) as server:
-        snapshot = FakeXod(server=server, dataset=dataset).client(timeout=10).fetch_snapshot()
+    with serving(dataset) as fake:
+        snapshot = fake.client(timeout=10).fetch_snapshot()
     fetched = time.perf_counter()
     assert len(snapshot.pupils) == 2000
     assert len(snapshot.staff) == 150

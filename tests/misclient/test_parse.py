@@ -9,7 +9,15 @@ import pytest
 
 from misclient.envelope import data_sets, exception_message, pagination
 from misclient.errors import MalformedResponse
-from misclient.parse import NO_ID, NOT_A_RECORD, build_snapshot, parse_groups, parse_pupils
+from misclient.parse import (
+    NO_ID,
+    NOT_A_RECORD,
+    build_snapshot,
+    has_visible_letter,
+    parse_groups,
+    parse_pupils,
+    parse_staff,
+)
 from misclient.snapshot import (
     GROUP_HOUSE,
     GROUP_OTHER,
@@ -49,7 +57,7 @@ def test_recorded_students_parse_with_mis_padding_collapsed(recorded_snapshot):
         "Dumbledore",
         "05a289a1-d579-4285-b050-894f5e11e04a",
     )
-    assert (albus.year_group, albus.year_group_id) == ("Year 4", "28")
+    assert albus.year_group == "Year 4"
     assert (albus.registration_group, albus.registration_group_id) == ("4ES", "188")
     assert albus.status == "OnRoll"
     assert pupils["3920"].year_group == "Year N2"
@@ -68,39 +76,37 @@ def test_sensitive_fields_never_reach_the_snapshot(recorded_snapshot):
         "EX1 1AA",
         "2009-01-12",
         "redacted",
+        "WATERS EDGE",  # the school's name: nothing reads it
+        "Administrator / Clerk",  # staff roles
+        '"RL"',  # staff code
+        "N1 PM",  # staff registration groups
+        "013e06d4-aa20-4b70-841d-e72767a7f744",  # a group's external id
     ):
         assert sensitive not in stored
 
 
-def test_recorded_staff_parse_with_flags_roles_and_registration_groups(recorded_snapshot):
+def test_recorded_staff_parse_with_their_flags(recorded_snapshot):
     rebecca, valerie = recorded_snapshot.staff
-    assert (rebecca.title, rebecca.forename, rebecca.surname, rebecca.staff_code) == (
-        "Mrs",
-        "Rebecca",
-        "Lorrin",
-        "RL",
-    )
-    assert (rebecca.is_teacher, rebecca.is_support) == (False, True)
-    assert rebecca.roles == ("Administrator / Clerk",)
-    assert rebecca.registration_groups == ("N1 PM", "AM")
+    assert (rebecca.forename, rebecca.surname, rebecca.is_teacher) == ("Rebecca", "Lorrin", False)
     assert rebecca.email == ""  # WorkEmail null; HomeEmail is never used
-    assert valerie.staff_code == ""
+    assert valerie.mis_id
 
 
 def test_recorded_groups_come_under_the_singular_key_and_parse(recorded_snapshot):
     first = recorded_snapshot.groups[0]
     assert (first.mis_id, first.kind, first.name, first.code) == ("31", GROUP_YEAR, "Year 1", "1")
-    assert first.external_id == "013e06d4-aa20-4b70-841d-e72767a7f744"
 
 
-def test_recorded_school_info_parses(recorded_snapshot):
-    school = recorded_snapshot.school
-    assert (school.estab, school.name, school.phase, school.current_academic_year) == (
-        "8232999",
-        "WATERS EDGE PRIMARY SCHOOL",
-        "Primary",
-        "2017",
-    )
+def test_recorded_school_info_gives_the_estab(recorded_snapshot):
+    assert recorded_snapshot.school.estab == "8232999"
+    assert build_snapshot(estab="8231234", school_info=[{"Name": "X"}]).school.estab == "8231234"
+
+
+def test_a_snapshot_stored_with_fields_no_longer_kept_still_loads(recorded_snapshot):
+    stored = json.loads(json.dumps(snapshot_to_dict(recorded_snapshot)))  # as the JSONField
+    stored["school"] |= {"name": "WATERS EDGE PRIMARY SCHOOL", "phase": "Primary"}
+    stored["staff"][0] |= {"title": "Mrs", "staff_code": "RL", "roles": ["Clerk"]}
+    assert snapshot_from_dict(stored) == recorded_snapshot
 
 
 def test_a_snapshot_round_trips_through_a_dict(recorded_snapshot):
@@ -173,16 +179,15 @@ def test_staff_flags_accept_ints_strings_and_booleans():
     snapshot = build_snapshot(
         estab="1",
         staff=[
-            {"Id": "1", "IsTeacher": 1, "IsSupport": "0"},
-            {"Id": "2", "IsTeacher": "1", "IsSupport": True},
-            {"Id": "3", "IsTeacher": None, "IsSupport": "true"},
+            {"Id": "1", "IsTeacher": 1},
+            {"Id": "2", "IsTeacher": "1"},
+            {"Id": "3", "IsTeacher": None},
+            {"Id": "4", "IsTeacher": True},
+            {"Id": "5", "IsTeacher": "true"},
+            {"Id": "6", "IsTeacher": "0"},
         ],
     )
-    assert [(s.is_teacher, s.is_support) for s in snapshot.staff] == [
-        (True, False),
-        (True, True),
-        (False, True),
-    ]
+    assert [s.is_teacher for s in snapshot.staff] == [True, True, False, True, True, False]
 
 
 @pytest.mark.parametrize(
@@ -231,6 +236,59 @@ def test_pupil_group_ids_are_completed_from_group_members():
     )
     assert snapshot.pupils[0].group_ids == ("7",)
     assert snapshot.memberships() == [("7", "1", "pupil")]
+
+
+def test_lone_surrogates_are_dropped_and_pairs_kept():
+    # json.loads turns "George\\ud83d" (valid JSON) into a str PostgreSQL cannot store.
+    rows = json.loads(
+        '[{"Id": "7", "Forename": "George\\ud83d", "Surname": "Sm\\udc00ith",'
+        ' "RegGroup": "\\ud83d\\ude00 4ES"}]'
+    )
+    pupils, problems = parse_pupils(rows)
+    assert problems == []
+    assert (pupils[0].forename, pupils[0].surname) == ("George", "Smith")
+    assert pupils[0].registration_group == "\U0001f600 4ES"
+    assert json.dumps(
+        snapshot_to_dict(build_snapshot(estab="1", students=rows)), ensure_ascii=False
+    ).encode()
+
+
+def test_bidirectional_controls_are_stripped_from_names():
+    overrides = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    pupils, _ = parse_pupils(
+        [
+            {
+                "Id": "7",
+                "Forename": f"Ada{overrides}",
+                "Surname": "\u202eecalevoL",
+                "RegGroup": "\u20684ES\u2069",
+            }
+        ]
+    )
+    staff, _ = parse_staff([{"Id": "8", "Forename": "\u2067Bob", "Surname": "Hall\u202c"}])
+    assert (pupils[0].forename, pupils[0].surname) == ("Ada", "ecalevoL")
+    assert pupils[0].registration_group == "4ES"
+    assert (staff[0].forename, staff[0].surname) == ("Bob", "Hall")
+    # Marks that only set a direction, and joiners, are not controls: they stay.
+    assert parse_pupils([{"Id": "9", "Forename": "\u200fSara\u200d"}])[0][0].forename == (
+        "\u200fSara\u200d"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "visible"),
+    [
+        ("John", True),
+        ("\u738b", True),
+        ("Zoe\u0308", True),
+        ("\u200b\u200c\u200d\u2060\ufeff", False),
+        ("\u0301\u0308", False),
+        ("", False),
+        (" - ' ", False),
+    ],
+)
+def test_has_visible_letter(value, visible):
+    assert has_visible_letter(value) is visible
 
 
 def test_control_characters_never_reach_the_snapshot():

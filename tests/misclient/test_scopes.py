@@ -10,21 +10,20 @@ from misclient.scopes import describe_missing_scopes
 
 
 def test_missing_optional_scopes_give_a_snapshot_without_those_fields_and_a_report(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["School", "Student", "Staff"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["School", "Student", "Staff"])
     snapshot = fake_xod.client().fetch_snapshot()
     assert snapshot.pupils
-    assert snapshot.missing_scopes == ("UPN", "StudentExtended", "StaffExtended", "StaffEmployment")
-    assert {(p.upn, p.former_upn, p.legal_forename, p.legal_surname) for p in snapshot.pupils} == {
-        ("", "", "", "")
-    }
-    assert {s.roles for s in snapshot.staff} == {()}
+    # Legal names and staff roles (StudentExtended, StaffExtended, StaffEmployment) are
+    # never kept, so only the UPN scope is missed.
+    assert snapshot.missing_scopes == ("UPN",)
+    assert {(p.upn, p.former_upn) for p in snapshot.pupils} == {("", "")}
     assert all(p.forename and p.external_id for p in snapshot.pupils)
     report = describe_missing_scopes(snapshot.missing_scopes)
     assert report[0].startswith("The school has not shared the UPN scope, so pupils' UPNs")
 
 
 def test_fields_outside_the_granted_scopes_are_absent_from_the_rows(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite"])
     token = fake_xod.client().token()
     headers = {"Authorization": f"Idaas {token}"}
     base = f"{fake_xod.base_url}School/{fake_xod.estab}"
@@ -50,7 +49,7 @@ def test_fields_outside_the_granted_scopes_are_absent_from_the_rows(fake_xod):
 
 
 def test_the_lite_scopes_are_enough_to_sync(fake_xod):
-    fake_xod.server.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite", "UPN"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["SchoolLite", "StudentLite", "StaffLite", "UPN"])
     snapshot = fake_xod.client().fetch_snapshot()
     assert all(p.upn for p in snapshot.pupils)
     assert "UPN" not in snapshot.missing_scopes
@@ -65,7 +64,7 @@ def test_the_lite_scopes_are_enough_to_sync(fake_xod):
     ],
 )
 def test_a_missing_required_scope_stops_before_reading_anything(fake_xod, granted, missing, words):
-    fake_xod.server.set_scopes(fake_xod.estab, granted)
+    fake_xod.app.set_scopes(fake_xod.estab, granted)
     with pytest.raises(errors.ScopeNotGranted) as caught:
         fake_xod.client().fetch_snapshot()
     assert caught.value.scopes == missing
@@ -77,7 +76,7 @@ def test_a_missing_required_scope_stops_before_reading_anything(fake_xod, grante
 def test_the_fake_refuses_an_endpoint_without_its_scope_and_the_client_says_which(fake_xod):
     client = fake_xod.client()
     client.token()
-    fake_xod.server.set_scopes(fake_xod.estab, ["School", "Staff"])
+    fake_xod.app.set_scopes(fake_xod.estab, ["School", "Staff"])
     answer = requests.get(
         f"{fake_xod.base_url}School/{fake_xod.estab}/Students",
         headers={"Authorization": f"Idaas {client.token()}"},

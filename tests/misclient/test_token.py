@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from misclient import errors
-from misclient.fake.responses import DENIED
+from misclient.fake.server.responses import DENIED
 from misclient.tokens import TokenCache
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -64,7 +64,7 @@ def test_an_unknown_estab_or_relying_party_is_bad_credentials(fake_xod):
 
 
 def test_paused_authorisation_at_token_time(fake_xod):
-    fake_xod.server.pause_authorisation(fake_xod.estab)
+    fake_xod.app.pause_authorisation(fake_xod.estab)
     with pytest.raises(errors.AuthorisationPaused) as caught:
         fake_xod.client().fetch_snapshot()
     assert caught.value.message == errors.AUTHORISATION_PAUSED
@@ -75,10 +75,10 @@ def test_paused_authorisation_at_token_time(fake_xod):
 def test_paused_after_the_token_was_issued_is_an_error_even_with_http_200(fake_xod):
     client = fake_xod.client()
     client.token()
-    fake_xod.server.pause_authorisation(fake_xod.estab)
+    fake_xod.app.pause_authorisation(fake_xod.estab)
     with pytest.raises(errors.AuthorisationPaused):
         client.token_details()
-    assert fake_xod.server.requests(fake_xod.estab)[-1].status == 200
+    assert fake_xod.app.requests(fake_xod.estab)[-1].status == 200
 
 
 def test_the_token_is_cached_until_shortly_before_it_expires(fake_xod):
@@ -100,7 +100,7 @@ def test_a_shared_cache_serves_several_clients_until_the_secret_changes(fake_xod
     fake_xod.client(token_cache=cache).token()
     fake_xod.client(token_cache=cache).token()
     assert fake_xod.requests("GetToken") == 1
-    fake_xod.server.school(fake_xod.estab).secret = "re-authorised"
+    fake_xod.app.school(fake_xod.estab).secret = "re-authorised"
     fake_xod.client(token_cache=cache, secret="re-authorised").token_details()
     assert fake_xod.requests("GetToken") == 2
 
@@ -108,15 +108,15 @@ def test_a_shared_cache_serves_several_clients_until_the_secret_changes(fake_xod
 def test_an_expired_token_gets_401_then_one_refresh_and_a_retry(fake_xod):
     client = fake_xod.client()
     client.token_details()
-    fake_xod.server.expire_tokens(fake_xod.estab)
+    fake_xod.app.expire_tokens(fake_xod.estab)
     assert client.token_details().estab == fake_xod.estab
     assert fake_xod.requests("GetToken") == 2
-    assert [r.status for r in fake_xod.server.requests(fake_xod.estab)] == [200, 200, 401, 200, 200]
+    assert [r.status for r in fake_xod.app.requests(fake_xod.estab)] == [200, 200, 401, 200, 200]
 
 
 def test_tokens_really_expire_on_the_server_clock(fake_xod):
     server_clock = Clock()
-    fake_xod.server.clock = server_clock
+    fake_xod.app.clock = server_clock
     client = fake_xod.client()
     client.token_details()
     server_clock.now += timedelta(hours=121)  # the client's clock still thinks it is fresh
@@ -125,7 +125,7 @@ def test_tokens_really_expire_on_the_server_clock(fake_xod):
 
 
 def test_a_second_401_after_refreshing_means_access_was_withdrawn(fake_xod):
-    fake_xod.server.fail_next(fake_xod.estab, 2, status=401, endpoint="TokenDetails")
+    fake_xod.app.fail_next(fake_xod.estab, 2, status=401, endpoint="TokenDetails")
     with pytest.raises(errors.BadCredentials) as caught:
         fake_xod.client().token_details()
     assert caught.value.message == errors.ACCESS_WITHDRAWN
@@ -134,7 +134,7 @@ def test_a_second_401_after_refreshing_means_access_was_withdrawn(fake_xod):
 
 def test_a_token_is_bound_to_its_school(fake_xod):
     token = fake_xod.client().token()
-    other = fake_xod.server.school(fake_xod.estab)
+    other = fake_xod.app.school(fake_xod.estab)
     assert other.estab == fake_xod.estab
     answer = requests.get(
         f"{fake_xod.base_url}School/8239999/Students",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 
-from misclient.fake.server import FakeXodServer
-from tests.wizard.school_data import ESTAB, RELYING_PARTY, SECRET, SchoolData, small_school
+from tests.fixtures_xod import FakeXod
+from tests.wizard.school_data import SchoolData, small_school
 from users.models import School
 
 
@@ -16,35 +16,37 @@ def school_data() -> SchoolData:
 
 
 @pytest.fixture
-def xod(settings, school_data: SchoolData) -> Iterator[FakeXodServer]:
-    """The fake XoD serving `school_data` over real HTTP."""
-    settings.XOD_RELYING_PARTY = RELYING_PARTY
-    settings.XOD_TIMEOUT_SECONDS = 5
-    server = FakeXodServer(school_data.dataset()).start()
-    yield server
-    server.stop()
+def fake_xod_dataset(school_data: SchoolData) -> dict[str, Any]:
+    """The wizard's tests serve `school_data` (override it in a module to serve another)."""
+    return school_data.dataset()
 
 
 @pytest.fixture
-def school(db, xod: FakeXodServer) -> School:
+def xod(settings, fake_xod: FakeXod) -> FakeXod:
+    """The fake XoD serving `fake_xod_dataset` over real HTTP, with the settings the
+    sync reads pointing at it."""
+    settings.XOD_RELYING_PARTY = fake_xod.relying_party
+    settings.XOD_TIMEOUT_SECONDS = 5
+    return fake_xod
+
+
+@pytest.fixture
+def school(db, xod: FakeXod) -> School:
     """The test school, connected to the fake XoD."""
     call_command(
         "school_connect",
         "--estab",
-        ESTAB,
+        xod.estab,
         "--secret",
-        SECRET,
+        xod.secret,
         "--name",
         "Test Primary School",
         "--base-url",
         xod.base_url,
     )
-    return School.objects.get(estab=ESTAB)
+    return School.objects.get(estab=xod.estab)
 
 
-def serve(xod: FakeXodServer, data: SchoolData) -> None:
+def serve(xod: FakeXod, data: SchoolData) -> None:
     """Makes the fake XoD serve `data` from now on (the MIS changed)."""
-    school = xod.school(ESTAB)
-    school.set_rows("Students", data.pupils)
-    school.set_rows("Staff", data.staff)
-    school.set_rows("Groups", data.groups())
+    xod.serve(data.dataset())

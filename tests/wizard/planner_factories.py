@@ -19,6 +19,7 @@ from misclient.snapshot import (
     MisStaff,
     ParseProblem,
 )
+from tests.wizard.school_data import ESTAB
 from wizard.planner import build_plan
 from wizard.planner.types import (
     Category,
@@ -105,7 +106,7 @@ def snapshot(
                 staff_ids=tuple(tutors.get(p.registration_group, ())),
             )
     return MisSnapshot(
-        school=MisSchool(estab="8231234", name="Test Primary"),
+        school=MisSchool(estab=ESTAB),
         pupils=tuple(pupils),
         staff=tuple(staff),
         groups=(*registration.values(), *groups),

@@ -232,7 +232,7 @@ def test_fetch_task_plans_the_run(school):
 
 
 def test_a_permanent_mis_error_fails_the_run_in_words(school, xod):
-    xod.pause_authorisation("8231234")
+    xod.app.pause_authorisation("8231234")
     run = runs.sync_run_create(school=school)
     assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
     run.refresh_from_db()
@@ -319,7 +319,7 @@ def _client_without_waits(school):
 
 def test_transient_mis_errors_are_retried_within_one_budget(school, xod, monkeypatch):
     monkeypatch.setattr(runs, "mis_client_for", _client_without_waits)
-    xod.fail_next("8231234", 4, status=503)  # fewer than a request's 5 tries
+    xod.app.fail_next("8231234", 4, status=503)  # fewer than a request's 5 tries
     run = runs.sync_run_create(school=school)
 
     assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.PLANNED
@@ -329,13 +329,13 @@ def test_transient_mis_errors_are_retried_within_one_budget(school, xod, monkeyp
 
 def test_the_task_does_not_retry_beyond_the_transport_budget(school, xod, monkeypatch):
     monkeypatch.setattr(runs, "mis_client_for", _client_without_waits)
-    xod.fail_next("8231234", 5, status=503)  # every one of a request's 5 tries
+    xod.app.fail_next("8231234", 5, status=503)  # every one of a request's 5 tries
     run = runs.sync_run_create(school=school)
 
     assert read_and_plan_sync_run.apply(args=(run.pk,)).get() == SyncRun.Status.FAILED
     run.refresh_from_db()
     assert run.error.startswith("The MIS could not be read: ")
-    assert xod.request_count("8231234") == 5  # no second round from the task
+    assert xod.app.request_count("8231234") == 5  # no second round from the task
 
 
 def test_purge_forgets_all_but_the_username_of_a_purged_leaver(school):

@@ -7,8 +7,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from misclient.snapshot import MisGroup, MisPupil, MisSchool, MisSnapshot, snapshot_to_dict
+from misclient.snapshot import MisSnapshot, snapshot_to_dict
 from tests.users.factories import SchoolFactory
+from tests.wizard.planner_factories import pupil, snapshot
 from users.models import User
 from wizard.models import SyncRun
 from wizard.planner.types import Category
@@ -29,29 +30,18 @@ pupil_rows = st.lists(
 
 
 def _snapshot(rows: list[tuple[str, str, str, str]], first_id: int = 0) -> MisSnapshot:
-    pupils = tuple(
-        MisPupil(
-            mis_id=str(n),
-            external_id=f"x{n}",
-            forename=forename,
-            surname=surname,
-            year_group=year,
-            registration_group=f"{year[-1]}{reg}" if reg else "",
-            registration_group_id=f"RG{year[-1]}{reg}" if reg else "",
-        )
-        for n, (forename, surname, year, reg) in enumerate(rows, start=first_id)
-    )
-    groups: dict[str, list[str]] = {}
-    for p in pupils:
-        if p.registration_group_id:
-            groups.setdefault(p.registration_group_id, []).append(p.mis_id)
-    return MisSnapshot(
-        school=MisSchool(estab="8231234"),
-        pupils=pupils,
-        groups=tuple(
-            MisGroup(mis_id=gid, kind="registration", name=gid[2:], pupil_ids=tuple(ids))
-            for gid, ids in groups.items()
-        ),
+    return snapshot(
+        pupils=[
+            pupil(
+                str(n),
+                forename,
+                surname,
+                year=year,
+                reg=f"{year[-1]}{reg}" if reg else "",
+                external_id=f"x{n}",
+            )
+            for n, (forename, surname, year, reg) in enumerate(rows, start=first_id)
+        ]
     )
 
 

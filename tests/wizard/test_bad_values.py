@@ -7,15 +7,17 @@ PostgreSQL too (DATABASE_URL=postgres://...).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from misclient.upn import make_upn
 from tests.wizard.conftest import serve
 from tests.wizard.school_data import ESTAB, mis_sync, pupil, staff
 from users.models import SchoolClass, User
-from wizard.models import SyncChange
+from wizard.models import SyncChange, SyncRun
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -48,7 +50,7 @@ def _serve_with_long_class_name(xod: Any, school_data: Any) -> None:
     for group in groups:
         if group["Name"] == "5LN":
             group["Name"] = LONG_CLASS_NAME
-    xod.school(ESTAB).set_rows("Groups", groups)
+    xod.app.school(ESTAB).set_rows("Groups", groups)
 
 
 def test_bad_values_are_errors_and_everything_else_is_imported(school, xod, school_data):
@@ -132,3 +134,19 @@ def test_bad_values_for_existing_accounts_leave_them_as_they_are(school, xod, sc
     assert User.objects.get(school=school, mis_id="102").forename == "Jack"
     zoe = User.objects.get(school=school, mis_id="104")
     assert [c.name for c in zoe.classes.all()] == ["3AB"]
+
+
+def test_a_lone_surrogate_in_a_name_never_stops_the_school(school, xod, school_data):
+    # Valid JSON from the MIS ("George\ud83d": half an emoji) that PostgreSQL cannot store.
+    school_data.pupils.append(pupil("309", "George\ud83d", "Half", 4, "4ES"))
+    serve(xod, school_data)
+
+    call_command("mis_sync", "--estab", ESTAB, stdout=io.StringIO())
+
+    george = User.objects.get(school=school, mis_id="309")
+    assert (george.forename, george.surname, george.is_active) == ("George", "Half", True)
+    assert User.objects.filter(school=school, role="pupil").count() == len(school_data.pupils)
+    run = SyncRun.objects.get(school=school)
+    assert run.status == SyncRun.Status.APPLIED
+    assert run.snapshot is not None
+    assert "George" in [p["forename"] for p in run.snapshot["pupils"]]

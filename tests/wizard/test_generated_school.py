@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from misclient.fake.generate import generate_dataset
-from misclient.fake.rollover import rollover_dataset
-from misclient.fake.server import FakeXodServer
+from misclient.fake.generate.rollover import rollover_dataset
 from tests.wizard.school_data import ESTAB, RELYING_PARTY, SECRET, mis_sync
-from users.models import School, User
+from users.models import User
 from wizard.models import SyncSettings
 
 pytestmark = pytest.mark.django_db
@@ -32,31 +29,14 @@ def dataset() -> dict[str, Any]:
 
 
 @pytest.fixture
-def server(settings, dataset) -> Iterator[FakeXodServer]:
-    settings.XOD_RELYING_PARTY = RELYING_PARTY
-    with FakeXodServer(dataset) as fake:
-        yield fake
-
-
-@pytest.fixture
-def school(server) -> School:
-    call_command(
-        "school_connect", "--estab", ESTAB, "--secret", SECRET, "--base-url", server.base_url
-    )
-    return School.objects.get(estab=ESTAB)
+def fake_xod_dataset(dataset) -> dict[str, Any]:
+    return dataset
 
 
 def students(dataset) -> dict[str, dict[str, Any]]:
     """Pupils on roll (a rollover keeps last year's leavers, with StudentStatus Leaver)."""
     rows = dataset["schools"][0]["Students"]
     return {r["ExternalId"]: r for r in rows if r.get("StudentStatus", "OnRoll") == "OnRoll"}
-
-
-def serve(server: FakeXodServer, dataset) -> None:
-    entry = dataset["schools"][0]
-    for name in ("SchoolInfo", "Students", "Staff", "Groups"):
-        rows = entry[name] if name != "SchoolInfo" else [entry[name]]
-        server.school(ESTAB).set_rows(name, rows)
 
 
 def test_first_sync_of_a_generated_school(school, dataset):
@@ -86,11 +66,11 @@ def test_first_sync_of_a_generated_school(school, dataset):
 
 
 def test_rollover_moves_everyone_up_archives_the_top_year_and_creates_the_intake(
-    school, server, dataset
+    school, xod, dataset
 ):
     mis_sync()
     next_year = rollover_dataset(dataset, seed=7)
-    serve(server, next_year)
+    xod.serve(next_year)
     old, new = students(dataset), students(next_year)
     linked = {u.mis_external_id: u for u in User.objects.filter(school=school, role="pupil")}
 

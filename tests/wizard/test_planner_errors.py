@@ -186,6 +186,32 @@ def test_values_too_long_for_the_database_are_errors_and_the_rest_is_planned() -
     assert all(len(c.mis_id) <= 64 for c in plan.accounts)  # SyncChange.mis_id holds 64
 
 
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # spaces, joiners, word joiner, BOM: all Cf
+COMBINING = "\u0301\u0308\u0327"  # acute, diaeresis and cedilla on nothing: all M*
+
+
+def test_names_that_show_no_letter_are_empty_names() -> None:
+    snap = snapshot(
+        pupils=[
+            pupil("1", "John", ZERO_WIDTH),
+            pupil("2", COMBINING, "Clarke"),
+            pupil("3", "Zoe\u0308", "Kim\u200b"),  # a letter shows: imported
+            pupil("4", "\u5c0f\u96e8", "\u738b"),  # letters of another script
+        ],
+        staff=[staff("41", "\u200d", "Hall")],
+    )
+
+    plan = build_plan(snap, [], SETTINGS)
+
+    assert {c.mis_id: (c.category, c.reason) for c in plan.accounts} == {
+        "1": (Category.ERROR, reasons.EMPTY_NAME),
+        "2": (Category.ERROR, reasons.EMPTY_NAME),
+        "3": (Category.NEW, ""),
+        "4": (Category.NEW, ""),
+        "41": (Category.ERROR, reasons.EMPTY_NAME),
+    }
+
+
 def test_a_upn_that_is_not_a_valid_upn_is_an_error() -> None:
     snap = snapshot(
         pupils=[

@@ -175,7 +175,7 @@ def test_a_feed_without_staff_is_refused_too(school, xod, school_data):
 def test_an_empty_groups_answer_holds_the_plan_and_keeps_every_class(school, xod):
     mis_sync()
     before = accounts_state(school)
-    xod.school(ESTAB).set_rows("Groups", [])
+    xod.app.school(ESTAB).set_rows("Groups", [])
 
     with pytest.raises(SystemExit) as exit_info:
         mis_sync()
@@ -248,7 +248,7 @@ def test_resolving_duplicates_as_new_creates_an_account_and_remembers(school):
 
 
 def test_mis_errors_are_reported_in_words(school, xod):
-    xod.pause_authorisation("8231234")
+    xod.app.pause_authorisation("8231234")
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="paused"):
@@ -325,3 +325,33 @@ def test_a_dry_run_saves_no_settings(school):
 
     mis_sync("--dry-run")
     assert not SyncSettings.objects.filter(school=school).exists()
+
+
+# What a sync run keeps of the MIS: the fields the planner reads, and nothing else (legal
+# names, staff titles, codes and roles, the school's name... are never stored).
+STORED_SNAPSHOT_KEYS = {
+    "": {"school", "pupils", "staff", "groups", "fetched_at", "source", "problems"}
+    | {"missing_scopes"},
+    "school": {"estab"},
+    "pupils": {"mis_id", "external_id", "upn", "former_upn", "forename", "surname"}
+    | {"year_group", "registration_group", "registration_group_id", "group_ids", "status"},
+    "staff": {"mis_id", "external_id", "forename", "surname", "email", "is_teacher", "status"},
+    "groups": {"mis_id", "kind", "name", "code", "subject_code", "subject_name", "pupil_ids"}
+    | {"staff_ids"},
+    "problems": {"endpoint", "reason", "row_number", "mis_id"},
+}
+
+
+def test_the_stored_snapshot_keeps_only_the_fields_the_planner_reads(school, xod, school_data):
+    school_data.pupils.append({"Id": "", "Forename": "No", "Surname": "Id"})  # a problem
+    serve(xod, school_data)
+
+    mis_sync()
+
+    stored = SyncRun.objects.get(school=school).snapshot
+    assert stored is not None
+    found = {"": set(stored), "school": set(stored["school"])}
+    for part in ("pupils", "staff", "groups", "problems"):
+        assert stored[part], part
+        found[part] = set().union(*(set(row) for row in stored[part]))
+    assert found == STORED_SNAPSHOT_KEYS

@@ -6,63 +6,29 @@ plans again as if that plan had been applied, and prints both times.
 
 from __future__ import annotations
 
-import random
 import sys
 import time
 
-from misclient.snapshot import (
-    GROUP_REGISTRATION,
-    GROUP_TEACHING,
-    MisGroup,
-    MisPupil,
-    MisSchool,
-    MisSnapshot,
-    MisStaff,
-)
+from misclient.fake.generate import generate_dataset
+from misclient.parse import build_snapshot
+from misclient.snapshot import GROUP_TEACHING, MisSnapshot
 from wizard.planner.build import build_plan
 from wizard.planner.types import Category, LocalAccount, LocalClass, PlanSettings, SyncPlan
 from wizard.planner.years import suggest_mapping
 
-FORENAMES = ("Amelia", "Olivia", "Zoë", "Mia", "Oliver", "George", "Łukasz", "Noah", "Aoife")
-SURNAMES = ("Smith", "Jones", "Taylor", "O'Brien", "Wilson", "Nowak", "Müller", "Patel", "Khan")
-YEARS = ["Reception", *(f"Year {n}" for n in range(1, 7))]
-
 
 def school(pupils: int, staff: int, seed: int = 1) -> MisSnapshot:
-    """A primary school of `pupils` pupils in three forms a year, and `staff` teachers."""
-    pick = random.Random(seed).choice
-    people = [
-        MisPupil(
-            mis_id=str(i),
-            external_id=f"pupil-{i}",
-            forename=pick(FORENAMES),
-            surname=pick(SURNAMES),
-            year_group=YEARS[i % len(YEARS)],
-            registration_group_id=f"reg-{i % 21}",
-        )
-        for i in range(1, pupils + 1)
-    ]
-    teachers = [
-        MisStaff(
-            str(n),
-            forename=pick(FORENAMES),
-            surname=pick(SURNAMES),
-            email=f"t{n}@school.example",
-            is_teacher=True,
-        )
-        for n in range(10_000, 10_000 + staff)
-    ]
-    forms = [
-        MisGroup(f"reg-{n}", GROUP_REGISTRATION, f"Form {n}", staff_ids=(str(10_000 + n),))
-        for n in range(21)
-    ]
-    sets = [
-        MisGroup(
-            f"set-{n}", GROUP_TEACHING, f"Set {n}", pupil_ids=tuple(map(str, range(n, pupils, 40)))
-        )
-        for n in range(40)
-    ]
-    return MisSnapshot(MisSchool("8231234"), tuple(people), tuple(teachers), (*forms, *sets))
+    """A made-up secondary school of `pupils` pupils and `staff` staff, from the fake XoD's
+    generator, read as the client reads it."""
+    data = generate_dataset(pupils=pupils, staff=staff, phase="secondary", seed=seed)
+    rows = data["schools"][0]
+    return build_snapshot(
+        estab=rows["estab"],
+        school_info=[rows["SchoolInfo"]],
+        students=rows["Students"],
+        staff=rows["Staff"],
+        groups=rows["Groups"],
+    )
 
 
 def applied(plan: SyncPlan) -> tuple[list[LocalAccount], list[LocalClass]]:
@@ -95,7 +61,7 @@ def applied(plan: SyncPlan) -> tuple[list[LocalAccount], list[LocalClass]]:
 def main(pupils: int = 2000, staff: int = 150) -> None:
     snapshot = school(pupils, staff)
     settings = PlanSettings(
-        year_mapping=suggest_mapping(YEARS, {}),
+        year_mapping=suggest_mapping(sorted({p.year_group for p in snapshot.pupils}), {}),
         subject_groups=frozenset(g.mis_id for g in snapshot.groups if g.kind == GROUP_TEACHING),
     )
     started = time.perf_counter()

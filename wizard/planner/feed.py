@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from misclient.parse import has_visible_letter
 from misclient.snapshot import (
     GROUP_REGISTRATION,
     GROUP_TEACHING,
@@ -235,7 +236,7 @@ def _common_error(person: Person) -> str:
     ):
         if len(value) > MAX_ID_LENGTH:
             return reasons.ID_TOO_LONG.format(label=label)
-    if not person.forename or not person.surname:
+    if not has_visible_letter(person.forename) or not has_visible_letter(person.surname):
         return reasons.EMPTY_NAME
     if max(len(person.forename), len(person.surname)) > MAX_NAME_LENGTH:
         return reasons.NAME_TOO_LONG

@@ -78,9 +78,9 @@ class Command(BaseCommand):
             f"  XOD_BASE_URL={server.base_url}",
             f"  XOD_TOKEN_URL={server.token_url}",
             f"  legacy token URL: {server.legacy_token_url}",
-            f"  XOD_RELYING_PARTY={server.dataset.relying_party or '(any)'}",
+            f"  XOD_RELYING_PARTY={server.app.dataset.relying_party or '(any)'}",
         ]
-        for school in server.dataset.schools.values():
+        for school in server.app.dataset.schools.values():
             name = school.school_info.get("Name", "")
             lines.append(f"  school {name}: estab {school.estab}, secret {school.secret}")
         lines.append("Press Ctrl-C to stop.")

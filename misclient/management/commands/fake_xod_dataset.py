@@ -12,14 +12,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from misclient.fake.dataset import DatasetError, load_dataset
 from misclient.fake.generate import (
     DEFAULT_ACADEMIC_YEAR,
     DEFAULT_ESTAB,
     DEFAULT_RELYING_PARTY,
     generate_dataset,
 )
-from misclient.fake.rollover import rollover_dataset
+from misclient.fake.generate.rollover import rollover_dataset
+from misclient.fake.server.dataset import DatasetError, load_dataset
 
 
 def read_dataset(path: str) -> dict[str, Any]:

@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from misclient.fake.dataset import Row
-from misclient.fake.selection import BadQuery, Query
+from misclient.fake.server.dataset import Row
+from misclient.fake.server.selection import BadQuery, Query
 
 DEFAULT_PAGE_SIZE = 1000
 

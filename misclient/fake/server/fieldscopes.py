@@ -8,7 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from misclient.fake.dataset import Row
+from misclient.fake.server.dataset import Row
+
+# A few of Groupcall's scope definitions (GET /api/v1/Scopes), those this app deals with.
+SCOPE_DEFINITIONS = [
+    {"Name": name, "Category": category, "Description": description}
+    for name, category, description in (
+        ("School", "School", "Groups, timetable and other structure of the school"),
+        ("SchoolLite", "School", "Groups and head teacher contact details"),
+        ("Student", "Students", "Basic pupil details: names, groups, enrolment"),
+        ("StudentLite", "Students", "Basic pupil details without enrolment details"),
+        ("StudentExtended", "Students", "Legal names, date of birth, entry and leaving dates"),
+        ("UPN", "Students", "Unique pupil numbers"),
+        ("Staff", "Staff", "Basic staff details: names and work contact details"),
+        ("StaffLite", "Staff", "Basic staff details"),
+        ("StaffExtended", "Staff", "Legal names, gender and date of birth of staff"),
+        ("StaffEmployment", "Staff", "Roles and employment dates of staff"),
+        ("Contact", "Contacts", "Pupils' parental contacts"),
+        ("Photos", "Students,Staff", "Photos of pupils and staff"),
+    )
+]
+
 
 ENDPOINT_SCOPES = {
     "SchoolInfo": ("School", "SchoolLite"),

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from misclient.fake.dataset import FakeSchool, Row
-from misclient.fake.fieldscopes import hidden_fields, visible
+from misclient.fake.server.dataset import FakeSchool, Row
+from misclient.fake.server.fieldscopes import hidden_fields, visible
 
 STUDENT_PREFIX = "PL-"
 STAFF_PREFIX = "PWT-"

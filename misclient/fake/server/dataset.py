@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from misclient.fake.faults import Fault, FaultError, FaultQueue
+from misclient.fake.server.faults import Fault, FaultError, FaultQueue
 
 Row = dict[str, Any]
 
@@ -50,7 +50,9 @@ def row_hash(row: Row) -> str:
     """A 40-hex RowHash of the row's content (RowHash and LastUpdated excluded)."""
     content = {k: v for k, v in row.items() if k not in ("RowHash", "LastUpdated")}
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(encoded.encode(), usedforsecurity=False).hexdigest().upper()
+    # surrogatepass: a row may hold a lone surrogate, as real MIS data does.
+    data = encoded.encode("utf-8", "surrogatepass")
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest().upper()
 
 
 def complete_row(row: Row, last_updated: str = DEFAULT_LAST_UPDATED) -> Row:

@@ -1,5 +1,6 @@
 """The fake server's own HTTP control endpoints (not part of XoD), for tests and demos
-that run the server in another process:
+that run the server in another process. The HTTP server sends them here; the app knows
+nothing of them.
 
     GET  /_fake/{estab}/requests          -> {"count": n, "requests": [...]}
     POST /_fake/{estab}/faults            body: one fault or a list, as in the dataset
@@ -12,34 +13,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from misclient.fake.faults import Fault, FaultError
-from misclient.fake.responses import Answer
-
-if TYPE_CHECKING:
-    from misclient.fake.app import FakeXodApp
+from misclient.fake.server.app import FakeXodApp
+from misclient.fake.server.faults import Fault, FaultError
+from misclient.fake.server.responses import Answer
 
 PREFIX = "/_fake/"
-
-# A few of Groupcall's scope definitions (GET /api/v1/Scopes), those this app deals with.
-SCOPE_DEFINITIONS = [
-    {"Name": name, "Category": category, "Description": description}
-    for name, category, description in (
-        ("School", "School", "Groups, timetable and other structure of the school"),
-        ("SchoolLite", "School", "Groups and head teacher contact details"),
-        ("Student", "Students", "Basic pupil details: names, groups, enrolment"),
-        ("StudentLite", "Students", "Basic pupil details without enrolment details"),
-        ("StudentExtended", "Students", "Legal names, date of birth, entry and leaving dates"),
-        ("UPN", "Students", "Unique pupil numbers"),
-        ("Staff", "Staff", "Basic staff details: names and work contact details"),
-        ("StaffLite", "Staff", "Basic staff details"),
-        ("StaffExtended", "Staff", "Legal names, gender and date of birth of staff"),
-        ("StaffEmployment", "Staff", "Roles and employment dates of staff"),
-        ("Contact", "Contacts", "Pupils' parental contacts"),
-        ("Photos", "Students,Staff", "Photos of pupils and staff"),
-    )
-]
 
 
 def _json(body: bytes) -> Any:

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 from anyascii import anyascii
 
-from misclient.fake.classes import initials, xid
-from misclient.fake.dataset import Row
-from misclient.fake.names import NICKNAMES, pick_name
+from misclient.fake.generate.classes import initials, xid
+from misclient.fake.generate.names import NICKNAMES, pick_name
+from misclient.fake.server.dataset import Row
 from misclient.upn import UPN_ALPHABET, make_temporary_upn, make_upn
 
 # NC year -> years after Reception (Nursery before it).

@@ -17,7 +17,7 @@ from typing import Any
 
 from anyascii import anyascii
 
-from misclient.fake.classes import (
+from misclient.fake.generate.classes import (
     PRIMARY_YEARS,
     SECONDARY_YEARS,
     BuiltGroups,
@@ -28,9 +28,9 @@ from misclient.fake.classes import (
     initials,
     year_group_name,
 )
-from misclient.fake.dataset import DEFAULT_SCOPES, Row, complete_row
-from misclient.fake.names import NON_LATIN, PLACES, pick_name, twin_forename
-from misclient.fake.people import UpnAllocator, make_pupil, make_staff_member
+from misclient.fake.generate.names import NON_LATIN, PLACES, pick_name, twin_forename
+from misclient.fake.generate.people import UpnAllocator, make_pupil, make_staff_member
+from misclient.fake.server.dataset import DEFAULT_SCOPES, Row, complete_row
 
 DEFAULT_ESTAB = "8231234"
 DEFAULT_ACADEMIC_YEAR = 2026
@@ -274,7 +274,7 @@ def school_info(rng: random.Random, estab: str, phase: str, year: int) -> tuple[
 def generate_school(
     *, pupils: int, staff: int, phase: str, seed: int, estab: str, secret: str, academic_year: int
 ) -> dict[str, Any]:
-    """One school entry of a dataset (see misclient.fake.dataset for the shape)."""
+    """One school entry of a dataset (see misclient.fake.server.dataset for the shape)."""
     if phase not in ("primary", "secondary"):
         raise ValueError("phase must be primary or secondary")
     if pupils < 0 or staff < 0:

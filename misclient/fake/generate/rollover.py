@@ -13,9 +13,9 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from misclient.fake.classes import PRIMARY_YEARS, GroupIds, Place, build_groups
-from misclient.fake.dataset import Row, row_hash
-from misclient.fake.generate import (
+from misclient.fake.generate.classes import PRIMARY_YEARS, GroupIds, Place, build_groups
+from misclient.fake.generate.people import UpnAllocator, make_staff_member
+from misclient.fake.generate.school import (
     Cohorts,
     assemble,
     most_common_subject,
@@ -23,7 +23,7 @@ from misclient.fake.generate import (
     teachers_of,
     years_of,
 )
-from misclient.fake.people import UpnAllocator, make_staff_member
+from misclient.fake.server.dataset import Row, row_hash
 
 SIXTH_FORM_STAYERS = 0.6
 CLASS_ID_CHANGE_SHARE = 0.15

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from anyascii import anyascii
 
-from misclient.fake.dataset import Row
+from misclient.fake.server.dataset import Row
 
 PRIMARY_YEARS = ("N1", "N2", "R", "1", "2", "3", "4", "5", "6")
 SECONDARY_YEARS = ("7", "8", "9", "10", "11", "12", "13")

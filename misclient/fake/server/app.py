@@ -2,7 +2,7 @@
 `Answer` out. Routes follow the reference's "Hosts", "Token" and "Data endpoints".
 
 The run-time API for tests (faults, pausing, expiring tokens, request counts) is on
-`FakeXodApp`, and so on the `FakeXodServer` that extends it.
+`FakeXodApp`; a `FakeXodServer` holds one as `app`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from misclient.fake import control, responses
-from misclient.fake.dataset import FakeDataset, FakeSchool, Row, load_dataset
-from misclient.fake.faults import ERROR, HANG, MALFORMED, Fault
-from misclient.fake.fieldscopes import ENDPOINT_SCOPES, granted
-from misclient.fake.responses import Answer
-from misclient.fake.selection import SELECTORS, BadQuery, Query, group_members
+from misclient.fake.server import responses
+from misclient.fake.server.dataset import FakeDataset, FakeSchool, Row, load_dataset
+from misclient.fake.server.faults import ERROR, HANG, MALFORMED, Fault
+from misclient.fake.server.fieldscopes import ENDPOINT_SCOPES, SCOPE_DEFINITIONS, granted
+from misclient.fake.server.responses import Answer
+from misclient.fake.server.selection import SELECTORS, BadQuery, Query, group_members
 
 TOKEN_PATHS = ("/api/oauth/gettoken", "/idaas/sts/sts/gettoken")
 DATA_PATH = re.compile(
@@ -148,8 +148,6 @@ class FakeXodApp:
         """The answer to one HTTP request. `headers` have lower-cased names."""
         url = urlsplit(target)
         path, query = url.path.rstrip("/") or "/", parse_qs(url.query)
-        if path.lower().startswith(control.PREFIX):
-            return control.handle(self, method, path, body)
         estab, endpoint, respond = self._route(method, path, query, headers, body)
         record = RecordedRequest(
             method, path, endpoint, estab, {k: v[-1] for k, v in query.items()}
@@ -245,7 +243,7 @@ class FakeXodApp:
         if token is None:
             return Answer(401, {"Message": responses.DENIED})
         if name == "Scopes":
-            return Answer(200, {"Scopes": control.SCOPE_DEFINITIONS})
+            return Answer(200, {"Scopes": SCOPE_DEFINITIONS})
         school = self.school(token.estab)
         if school.authorisation_paused:
             return Answer(200, responses.error_body(responses.PAUSED))

@@ -1,6 +1,7 @@
-"""The fake XoD server over real HTTP: a standard-library ThreadingHTTPServer around
-`FakeXodApp`. Start it in a thread (`start()`, tests) or in the foreground
-(`serve_forever()`, the `fake_xod` command).
+"""The fake XoD server over real HTTP: a standard-library ThreadingHTTPServer holding a
+`FakeXodApp` (XoD's requests) and sending `/_fake/` requests to the control endpoints.
+Start it in a thread (`start()`, tests) or in the foreground (`serve_forever()`, the
+`fake_xod` command).
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from misclient.fake.app import DEFAULT_TOKEN_LIFETIME, FakeXodApp
-from misclient.fake.dataset import FakeDataset
-from misclient.fake.responses import Answer
+from misclient.fake.server import control
+from misclient.fake.server.app import DEFAULT_TOKEN_LIFETIME, FakeXodApp
+from misclient.fake.server.dataset import FakeDataset
+from misclient.fake.server.responses import Answer
 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple[str, int], app: FakeXodServer) -> None:
+    def __init__(self, address: tuple[str, int], app: FakeXodApp) -> None:
         super().__init__(address, _Handler)
         self.app = app
+        self.stopping = threading.Event()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout) closes its socket mid-answer: not an error here.
@@ -47,16 +51,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        answer = self.server.app.handle(method, self.path, headers, body)
-        if answer.delay and self.server.app.stopping.wait(answer.delay):
+        path = urlsplit(self.path).path
+        if path.lower().startswith(control.PREFIX):
+            answer = control.handle(self.server.app, method, path.rstrip("/"), body)
+        else:
+            answer = self.server.app.handle(method, self.path, headers, body)
+        if answer.delay and self.server.stopping.wait(answer.delay):
             return
         self._write(answer)
 
     def _write(self, answer: Answer) -> None:
-        if isinstance(answer.body, bytes):
-            payload = answer.body
-        else:
-            payload = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+        payload = answer.body if isinstance(answer.body, bytes) else _json_bytes(answer.body)
         self.send_response(answer.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -69,11 +74,22 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the request log is `requests()`; stderr noise helps nobody in tests
 
 
-class FakeXodServer(FakeXodApp):
+def _json_bytes(body: Any) -> bytes:
+    """The body as UTF-8 JSON. Real MIS data holds lone UTF-16 surrogates (half an emoji),
+    which have no UTF-8 form: then every non-ASCII character is sent as a JSON escape
+    ("George\\ud83d"), which is valid JSON all the same."""
+    try:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body).encode("ascii")
+
+
+class FakeXodServer:
     """A fake XoD on `host:port` (port 0: any free port), serving `dataset`.
 
     URLs: `base_url` (the data API), `token_url` (current token path),
-    `legacy_token_url`, `control_url`. See FakeXodApp for the fault-injection API.
+    `legacy_token_url`, `control_url`. Faults, request counts and the schools' live
+    state are on `app` (a FakeXodApp).
     """
 
     def __init__(
@@ -85,10 +101,9 @@ class FakeXodServer(FakeXodApp):
         token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
         **options: Any,
     ) -> None:
-        super().__init__(dataset, token_lifetime=token_lifetime, **options)
-        self.stopping = threading.Event()
+        self.app = FakeXodApp(dataset, token_lifetime=token_lifetime, **options)
         self._serving = threading.Event()
-        self._httpd = _HTTPServer((host, port), self)
+        self._httpd = _HTTPServer((host, port), self.app)
         self._thread: threading.Thread | None = None
 
     @property
@@ -133,7 +148,7 @@ class FakeXodServer(FakeXodApp):
 
     def stop(self) -> None:
         """Stop serving; hung answers are abandoned."""
-        self.stopping.set()
+        self._httpd.stopping.set()
         if self._serving.is_set():  # shutdown() would wait forever for a loop never started
             self._httpd.shutdown()
         self._httpd.server_close()
