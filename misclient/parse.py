@@ -26,6 +26,7 @@ from misclient.snapshot import (
     GROUP_REGISTRATION,
     GROUP_TEACHING,
     GROUP_YEAR,
+    SOURCE_XOD,
     MisGroup,
     MisPupil,
     MisSchool,
@@ -288,7 +289,7 @@ def build_snapshot(
         staff=tuple(staff_list),
         groups=tuple(group_list),
         fetched_at=fetched_at,
-        source="xod",
+        source=SOURCE_XOD,
         problems=(*pupil_problems, *staff_problems, *group_problems),
         missing_scopes=missing_scopes,
     )

@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+# The source name of snapshots read through Groupcall XoD (accounts keep it as mis_source).
+SOURCE_XOD = "xod"
+
 GROUP_REGISTRATION = "registration"
 GROUP_TEACHING = "teaching"
 GROUP_YEAR = "year"
@@ -84,7 +87,7 @@ class MisSnapshot:
     staff: tuple[MisStaff, ...] = ()
     groups: tuple[MisGroup, ...] = ()
     fetched_at: datetime | None = None
-    source: str = "xod"
+    source: str = SOURCE_XOD
     problems: tuple[ParseProblem, ...] = ()
     # Scopes the school has not granted, so fields the sync would like are absent.
     missing_scopes: tuple[str, ...] = field(default=())
@@ -125,7 +128,7 @@ def snapshot_from_dict(data: dict[str, Any]) -> MisSnapshot:
         staff=tuple(_build(MisStaff, row) for row in data.get("staff", [])),
         groups=tuple(_build(MisGroup, row) for row in data.get("groups", [])),
         fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
-        source=data.get("source", "xod"),
+        source=data.get("source", SOURCE_XOD),
         problems=tuple(_build(ParseProblem, row) for row in data.get("problems", [])),
         missing_scopes=tuple(data.get("missing_scopes", ())),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import pytest
@@ -393,3 +394,29 @@ def test_a_class_name_or_subject_too_long_is_cut_to_100_characters_and_stays_so(
     )
     again, _, _ = replan(plan, snap, [], plan_settings=plan_settings)
     assert changes_left(again) == []
+
+
+def test_error_lines_carry_a_code_that_never_depends_on_the_words() -> None:
+    snap = snapshot(
+        pupils=[pupil("1", forename=" "), pupil("2", "Amy"), pupil("2", "Ben"), pupil("3")],
+        staff=[staff("41")],
+        problems=(ParseProblem("Students", "The MIS sent a broken record.", 4, "3"),),
+    )
+
+    plan = build_plan(snap, [], SETTINGS)
+
+    codes = {(c.mis_id, c.forename): c.reason_code for c in plan.of(Category.ERROR)}
+    assert codes == {
+        ("1", ""): reasons.EMPTY_NAME.code,
+        ("2", "Amy"): reasons.REPEATED_ID.code,
+        ("2", "Ben"): reasons.REPEATED_ID.code,
+        ("3", "John"): "mis_problem",
+    }
+
+
+def test_a_reason_keeps_its_code_when_filled_in_or_copied() -> None:
+    filled = reasons.YEAR_NOT_MAPPED.format(name="Year 4 Blue")
+    assert filled == 'Year group "Year 4 Blue" is not mapped to a National Curriculum year'
+    assert reasons.code_of(filled) == "year_not_mapped"
+    assert reasons.code_of(copy.deepcopy(filled)) == "year_not_mapped"
+    assert reasons.code_of("words from elsewhere") == ""

@@ -13,7 +13,14 @@ from misclient.fake.generate import generate_dataset
 from misclient.parse import build_snapshot
 from misclient.snapshot import GROUP_TEACHING, MisSnapshot
 from wizard.planner.build import build_plan
-from wizard.planner.types import Category, LocalAccount, LocalClass, PlanSettings, SyncPlan
+from wizard.planner.types import (
+    MIS_SOURCE,
+    Category,
+    LocalAccount,
+    LocalClass,
+    PlanSettings,
+    SyncPlan,
+)
 from wizard.planner.years import suggest_mapping
 
 
@@ -47,7 +54,7 @@ def applied(plan: SyncPlan) -> tuple[list[LocalAccount], list[LocalClass]]:
             surname=line.surname,
             email=line.email,
             year=line.year,
-            mis_source="xod",
+            mis_source=MIS_SOURCE,
             mis_external_id=line.external_id,
             mis_id=line.mis_id,
             upn=line.upn,

@@ -32,12 +32,13 @@ from misclient.snapshot import (
     MisStaff,
 )
 from misclient.upn import is_valid_upn
+from users.vocabulary import Role
 from wizard.planner import reasons
 from wizard.planner.types import STAFF_ALL, PlanSettings
 from wizard.planner.years import nc_year_position, year_key
 
-PUPIL = "pupil"
-STAFF = "staff"
+PUPIL = Role.PUPIL
+STAFF = Role.STAFF
 
 # Column sizes (users/models.py, wizard/models.py).
 MAX_ID_LENGTH = 64  # User.mis_id and mis_external_id, SchoolClass.mis_id, SyncChange.mis_id
@@ -318,8 +319,7 @@ def _mark_repeated_ids(people: list[Person]) -> None:
 
 
 def _repeat_error(error: str) -> bool:
-    prefix = reasons.REPEATED_ID.split("{", 1)[0]
-    return error.startswith(prefix)
+    return reasons.code_of(error) == reasons.REPEATED_ID.code
 
 
 def _apply_problems(snapshot: MisSnapshot, people: list[Person]) -> list[Person]:

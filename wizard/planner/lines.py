@@ -17,12 +17,16 @@ from dataclasses import replace
 from typing import Any
 
 from misclient.snapshot import GROUP_REGISTRATION
+from wizard.planner import reasons
 from wizard.planner.classes import ClassPlan, class_name
 from wizard.planner.feed import MAX_ID_LENGTH, PUPIL, Person
 from wizard.planner.fields import LINE_FIELDS, differs
 from wizard.planner.types import AccountChange, Category, LocalAccount
 
 _Fields = dict[str, Any]
+
+# The code of a reason the MIS client gave for a record it could not read.
+MIS_PROBLEM = "mis_problem"
 _Change = Callable[[str, Any, Any], None]
 
 
@@ -50,10 +54,12 @@ def error_line(person: Person, account: LocalAccount | None, reason: str = "") -
 
     An MIS Id too long to store (itself an error) is shown cut short, ending in "…", so
     that the line can still be kept with the run."""
+    reason = reason or person.error
     line = _from_person(
         person,
         Category.ERROR,
-        reason=reason or person.error,
+        reason=reason,
+        reason_code=reasons.code_of(reason) or MIS_PROBLEM,
         account_id=account.id if account else None,
         username=account.username if account else "",
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from misclient.snapshot import SOURCE_XOD
 from users.vocabulary import Role
 
 
@@ -38,7 +39,7 @@ class ClassCategory(StrEnum):
 
 
 # The source a sync's accounts are linked to (User.mis_source): today only XoD.
-MIS_SOURCE = "xod"
+MIS_SOURCE = SOURCE_XOD
 
 
 class StaffScope(StrEnum):
@@ -163,6 +164,9 @@ class AccountChange:
     before: Mapping[str, Any] = field(default_factory=dict)
     after: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""  # ERROR: why not imported, in words
+    # ERROR: the reason's code (reasons.py), for code to compare; "mis_problem" when the
+    # MIS client could not read the record
+    reason_code: str = ""
     # DUPLICATE: the unlinked account it may be. Also set when the answer was LINK (the
     # account taken over, = account_id) and on a NEW line answered CREATE_NEW (the
     # account it is not, so that "not a duplicate" can be remembered).
