@@ -179,3 +179,34 @@ def test_an_answer_for_a_pupil_is_not_an_answer_for_staff_with_the_same_mis_id()
     assert line_for(staff_new, "19", "staff").category == Category.NEW
     assert line_for(staff_new, "19", "staff").candidate_account_id == 6
     assert categories(bare_id) == {Category.DUPLICATE: 2}  # not a key: no answer
+
+
+def test_a_new_record_matched_by_hand_takes_over_that_account() -> None:
+    renamed = account(7, "jjones", "Jane", "Jones", year="4")  # typed in before a marriage
+    snap = snapshot(pupils=[pupil("1", "Jane", "Smith"), pupil("2", "Tom", "Lee")])
+    before = build_plan(snap, [renamed], SETTINGS, classes=CLASSES)
+    assert line_for(before, "1").category == Category.NEW
+
+    plan = build_plan(snap, [renamed], SETTINGS, Decisions(links={PUPIL_1: 7}), classes=CLASSES)
+
+    line = line_for(plan, "1")
+    assert line.category in (Category.UPDATED, Category.MOVED)
+    assert (line.account_id, line.username) == (7, "jjones")
+    assert line.after["surname"] == "Smith"
+    assert line_for(plan, "2").category == Category.NEW
+
+
+def test_a_match_by_hand_to_an_unsuitable_account_is_ignored() -> None:
+    linked = account(7, "jjones", "Jane", "Jones", mis_id="99", mis_source="xod")
+    staff_account = account(8, "mrsmith", "Jane", "Smith", role="staff")
+    snap = snapshot(pupils=[pupil("1", "Jane", "Smith"), pupil("2", "Jo", "Smith")])
+    for target in (7, 8, 123):
+        plan = build_plan(
+            snap, [linked, staff_account], SETTINGS, Decisions(links={PUPIL_1: target})
+        )
+        assert line_for(plan, "1").category == Category.NEW
+    # Two records matched to one account: the first (in the planner's order) has it.
+    pupil_2 = decision_key("pupil", "2")
+    free = account(9, "jsmith", "J", "Smith", year="4")
+    plan = build_plan(snap, [free], SETTINGS, Decisions(links={PUPIL_1: 9, pupil_2: 9}))
+    assert [line_for(plan, mis_id).account_id for mis_id in ("1", "2")].count(9) == 1

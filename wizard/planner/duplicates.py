@@ -45,6 +45,8 @@ def find_duplicates(
         key=lambda a: a.id,
     )
     finder = _Finder(unlinked, decisions.not_duplicates)
+    found = _matched_by_hand(people, unlinked, decisions, finder)
+    people = [p for p in people if p.index not in found]
     answers = {
         person.index: answer
         for person in people
@@ -54,7 +56,6 @@ def find_duplicates(
     linking_first = [p for p in people if answers.get(p.index) == LINK]
     the_rest = [p for p in people if p.index not in answers]
     default = decisions.all_duplicates if decisions.all_duplicates in (LINK, CREATE_NEW) else ""
-    found: dict[int, tuple[LocalAccount, str]] = {}
     for person in linking_first + the_rest:
         candidate = finder.claim(person)
         if candidate is not None:
@@ -62,6 +63,24 @@ def find_duplicates(
     for person in people:
         if answers.get(person.index) == CREATE_NEW and (candidate := finder.peek(person)):
             found[person.index] = (candidate, CREATE_NEW)
+    return found
+
+
+def _matched_by_hand(
+    people: Sequence[Person],
+    unlinked: Sequence[LocalAccount],
+    decisions: Decisions,
+    finder: _Finder,
+) -> dict[int, tuple[LocalAccount, str]]:
+    """Records the administrator matched to an account by hand (`Decisions.links`), as
+    LINK answers. A link to an account that is not unlinked, is of another role, or is
+    already taken by an earlier record is ignored: the record is planned as usual."""
+    accounts = {account.id: account for account in unlinked}
+    found: dict[int, tuple[LocalAccount, str]] = {}
+    for person in people:
+        account = accounts.get(decisions.links.get(decision_key(person.role, person.mis_id), 0))
+        if account is not None and account.role == person.role and finder.take(account):
+            found[person.index] = (account, LINK)
     return found
 
 
@@ -78,6 +97,13 @@ class _Finder:
                 self._by_email.setdefault(email, []).append(account)
         self._not_duplicates = not_duplicates
         self._taken: set[int] = set()
+
+    def take(self, account: LocalAccount) -> bool:
+        """Takes `account` for a record matched by hand; False if already taken."""
+        if account.id in self._taken:
+            return False
+        self._taken.add(account.id)
+        return True
 
     def claim(self, person: Person) -> LocalAccount | None:
         """The first free candidate for `person` (same email first, then same name)."""

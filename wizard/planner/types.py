@@ -134,6 +134,10 @@ class Decisions:
     # account's role tells pupil from staff: a candidate is always of the record's role)
     not_duplicates: frozenset[tuple[str, int]] = frozenset()
     confirm_brake: bool = False
+    # Matched by hand: `decision_key` of a record that would be new -> the id of an
+    # unlinked, unarchived account of the same role that is the same person (a pupil
+    # whose name changed since the account was typed in). The record takes it over.
+    links: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ def decisions_to_json(decisions: Decisions) -> dict[str, Any]:
             [mis_id, account_id] for mis_id, account_id in decisions.not_duplicates
         ),
         "confirm_brake": decisions.confirm_brake,
+        "links": dict(decisions.links),
     }
 
 
@@ -125,4 +126,5 @@ def decisions_from_json(data: dict[str, Any]) -> Decisions:
             (mis_id, account_id) for mis_id, account_id in data.get("not_duplicates", [])
         ),
         confirm_brake=bool(data.get("confirm_brake")),
+        links={key: int(account_id) for key, account_id in data.get("links", {}).items()},
     )
