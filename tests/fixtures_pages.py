@@ -16,17 +16,17 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def page_school(db) -> School:
-    return SchoolFactory(name="Oakfield Primary School", slug="oakfield")
+    return SchoolFactory.create(name="Oakfield Primary School", slug="oakfield")
 
 
 @pytest.fixture
 def other_school(db) -> School:
-    return SchoolFactory(name="Birchwood Academy", slug="birchwood")
+    return SchoolFactory.create(name="Birchwood Academy", slug="birchwood")
 
 
 @pytest.fixture
 def school_admin(page_school: School) -> User:
-    return UserFactory(
+    return UserFactory.create(
         school=page_school, role=User.Role.ADMIN, forename="Alex", surname="Admin", username="AlexA"
     )
 
@@ -40,7 +40,7 @@ def admin_page_client(client: Client, school_admin: User) -> Client:
 
 @pytest.fixture
 def other_admin(other_school: School) -> User:
-    return UserFactory(school=other_school, role=User.Role.ADMIN, username="AlexA")
+    return UserFactory.create(school=other_school, role=User.Role.ADMIN, username="AlexA")
 
 
 @pytest.fixture

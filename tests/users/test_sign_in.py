@@ -55,7 +55,9 @@ def test_an_administrator_of_another_school_cannot_sign_in_here(client, other_ad
 
 def test_an_archived_account_cannot_sign_in_and_gets_the_same_message(client, page_school):
     archived = timezone.now()
-    UserFactory(school=page_school, role=User.Role.ADMIN, username="Gone", archived_at=archived)
+    UserFactory.create(
+        school=page_school, role=User.Role.ADMIN, username="Gone", archived_at=archived
+    )
     response = client.post(sign_in_url(page_school), {"username": "Gone", "password": PASSWORD})
     assert SIGN_IN_FAILED in page_text(response)
 
