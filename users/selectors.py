@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from users.models import ClassMembership, School, SchoolClass, User, YearGroup
 
@@ -20,7 +20,7 @@ def classes_with_counts(school: School, *, archived: bool = False) -> QuerySet[S
             pupil_count=Count("memberships", filter=pupils),
             teacher_count=Count("memberships", filter=teachers),
         )
-        .order_by("year_group__position", "kind", "name")
+        .order_by(F("year_group__position").asc(nulls_last=True), "kind", "name")
     )
 
 
