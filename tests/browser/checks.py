@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
-NARROW = {"width": 320, "height": 640}
+NARROW = ViewportSize(width=320, height=640)
 BLOCKING = {"serious", "critical"}
 
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
 # from it, between browser steps, which Django would otherwise refuse as "async".
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TABLET = {"width": 1024, "height": 768}
+TABLET = ViewportSize(width=1024, height=768)
 
 
 @pytest.fixture(scope="session")
