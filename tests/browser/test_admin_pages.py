@@ -147,6 +147,12 @@ def test_add_a_user_with_errors_then_a_pupil(page: Page, live_server, school):
     sign_in(page, live_server)
     page.get_by_role("link", name="Add a user").first.click()
     check_page(page, "12-add-user")
+    email = page.get_by_label("Email address (staff)")
+    page.get_by_label("A pupil").check()
+    expect(email).to_be_hidden()  # only the questions for a pupil
+    page.get_by_label("A member of staff").check()
+    expect(email).to_be_visible()
+    page.reload()  # a fresh form: nothing chosen
     page.get_by_role("button", name="Add this user").click()
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("Choose whether you are adding a pupil")
@@ -160,7 +166,7 @@ def test_add_a_user_with_errors_then_a_pupil(page: Page, live_server, school):
     page.get_by_label("Year group (pupils)").select_option(label="Year 4")
     page.get_by_role("button", name="Add this user").click()
     expect(page.get_by_role("status")).to_contain_text("username ZoeN")
-    page.get_by_text("Show password").click()
+    page.get_by_text("Show password", exact=True).click()
     expect(page.locator(".password")).to_have_text(re.compile(r"^\d{4}$"))  # Year 4: PIN
     check_page(page, "14-account-added")
 

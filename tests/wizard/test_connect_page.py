@@ -128,3 +128,12 @@ def test_optional_data_withheld_is_noted_but_works(admin_page_client, xod):
     content = page_text(save(admin_page_client, xod))
     assert "The connection works" in content
     assert "pupils' UPNs" in content
+
+
+def test_a_school_name_groupcall_does_not_share_is_pointed_out(admin_page_client, xod, page_school):
+    groupcall_name = xod.school["SchoolInfo"]["Name"]
+    note = messages.OTHER_NAME.format(estab=xod.estab, name=groupcall_name)
+    assert note in page_text(save(admin_page_client, xod))
+    page_school.name = groupcall_name
+    page_school.save()
+    assert note not in page_text(save(admin_page_client, xod))

@@ -22,7 +22,10 @@ from misclient.xod import XodClient
 from users.models import School
 from wizard.models import MisConnection
 
-CONNECTED = "Connected: Groupcall Xporter answered for {name} and shares what the sync needs."
+CONNECTED = "Groupcall Xporter answered for {name}, and your school shares what the sync needs."
+OTHER_NAME = (
+    "Groupcall knows estab {estab} as {name}. If that is not your school, check the estab number."
+)
 NOT_CONNECTED_YET = "Enter your estab number and secret, then test the connection."
 BAD_CREDENTIALS = (
     "Groupcall did not accept this estab number and secret. Check the estab number "
@@ -115,6 +118,8 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
     else:
         notes = describe_missing_scopes(missing_optional(details.scopes))
         name = details.name or school.name
+        if name.casefold() != school.name.casefold():
+            notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
         check = ConnectionCheck(ok=True, message=CONNECTED.format(name=name), notes=notes)
     connection.last_checked_at = timezone.now()
     connection.last_error = "" if check.ok else check.message

@@ -22,7 +22,10 @@ from users.forms import AccountAddForm
 from users.models import School, User
 from wizard.models import SyncSettings
 
-ACCOUNT_ADDED_PUPIL = "Account made for {name}: username {username}. The password is below."
+ACCOUNT_ADDED_PUPIL = (
+    "Account made for {name}: username {username}. Choose “Show password” below to see "
+    "the password."
+)
 ACCOUNT_ADDED_STAFF = (
     "Account made for {name}: username {username}. We have emailed {email} a link to set "
     "a password."

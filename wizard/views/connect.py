@@ -27,7 +27,9 @@ class ConnectForm(forms.Form):
         help_text="7 digits: your local authority's number (3) then your school's DfE "
         "number (4), as on Groupcall's email.",
         error_messages={"required": ESTAB_REQUIRED},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-short"}
+        ),
     )
     secret = forms.CharField(
         label="Secret",
