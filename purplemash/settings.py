@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # widget templates for FORM_RENDERER (TemplatesSetting)
     "formtools",
     "misclient",
     "users",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "purplemash.urls"
+# Forms render their labels, hints and errors the same way on every page (purplemash/forms.py).
+FORM_RENDERER = "purplemash.forms.SiteFormRenderer"
 WSGI_APPLICATION = "purplemash.wsgi.application"
 
 TEMPLATES = [

@@ -6,11 +6,33 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.http import HttpRequest
 
 from users.services import mark_active
 
 from .models import ClassMembership, School, SchoolClass, User, YearGroup
+
+USERNAME_TAKEN_AT_SCHOOL = "This school already has an account with this username."
+
+
+class SchoolUserCreationForm(AdminUserCreationForm):
+    """Django's form checks usernames across every school; ours are unique per school
+    (two schools may each have an "admin"), so the check is made per school."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("school", "role", "username")
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data.get("username") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        username, school = data.get("username"), data.get("school")
+        if username and User.objects.filter(school=school, username__iexact=username).exists():
+            self.add_error("username", USERNAME_TAKEN_AT_SCHOOL)
+        return data
 
 
 @admin.register(School)
@@ -23,6 +45,7 @@ class SchoolAdmin(admin.ModelAdmin[School]):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
+    add_form = SchoolUserCreationForm
     list_display = [
         "username",
         "forename",

@@ -1,4 +1,5 @@
-"""Writing accounts by hand: archiving and reactivating one account.
+"""Writing accounts and classes by hand: adding, archiving and reactivating one account,
+renaming a class.
 
 Every path that reactivates an account (Django admin, the school administrator's pages,
 a sync's undo) goes through `account_reactivate`, so an account that is active again can
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from users.models import User
+from users import crypto
+from users.credentials import generate_password, hash_pupil_password
+from users.models import ClassMembership, School, SchoolClass, User, YearGroup
+from users.usernames import UsernameAllocator
 
 # The fields these services write, for callers that save many accounts at once.
 STATUS_FIELDS = ["is_active", "archived_at", "purge_after"]
@@ -42,3 +47,76 @@ def account_reactivate(*, user: User) -> User:
     mark_active(user)
     user.save(update_fields=STATUS_FIELDS)
     return user
+
+
+def account_create(
+    *,
+    school: School,
+    role: str,
+    forename: str,
+    surname: str,
+    username_format: str,
+    password_format: str = "",
+    email: str = "",
+    year_group: YearGroup | None = None,
+    school_class: SchoolClass | None = None,
+) -> User:
+    """Creates an account typed in by hand, with a username made by `username_format`
+    (a preset key or template of users.usernames), unique in the school, archived
+    accounts included. A pupil gets a new password in `password_format`, kept hashed for
+    sign-in and encrypted for login cards; staff get none until they follow the
+    activation link (the caller sends it). A pupil joins `school_class`, staff teach it.
+    Raises ValueError for an unusable username format."""
+    user = User(
+        school=school,
+        role=role,
+        forename=forename,
+        surname=surname,
+        email=email,
+        year_group=year_group if role == User.Role.PUPIL else None,
+    )
+    _set_first_password(user, password_format)
+    for attempt in range(_USERNAME_ATTEMPTS):
+        taken = User.objects.filter(school=school).values_list("username", flat=True)
+        user.username = UsernameAllocator(taken).allocate_for(
+            username_format, forename=forename, surname=surname, role=role, mis_id=""
+        )
+        try:
+            with transaction.atomic():
+                user.save()
+                if school_class is not None:
+                    _join(user, school_class)
+            return user
+        except IntegrityError:
+            # Someone took the same username between reading and saving: choose again.
+            if attempt == _USERNAME_ATTEMPTS - 1:
+                raise
+            user.pk = None
+    raise AssertionError("unreachable")
+
+
+_USERNAME_ATTEMPTS = 3
+
+
+def _set_first_password(user: User, password_format: str) -> None:
+    if user.role == User.Role.PUPIL:
+        password = generate_password(password_format)
+        user.password = hash_pupil_password(password)
+        user.password_format = password_format
+        user.printable_password = crypto.encrypt(password)
+    else:
+        user.set_unusable_password()
+
+
+def _join(user: User, school_class: SchoolClass) -> None:
+    role = (
+        ClassMembership.Role.PUPIL if user.role == User.Role.PUPIL else ClassMembership.Role.TEACHER
+    )
+    ClassMembership.objects.create(school_class=school_class, user=user, role=role)
+
+
+def class_rename(*, school_class: SchoolClass, name: str) -> SchoolClass:
+    """Renames a class (a hand-made class is matched to its MIS class by exact name)."""
+    school_class.name = name
+    school_class.save(update_fields=["name"])
+    return school_class

@@ -1,0 +1,46 @@
+"""What every page a browser test visits must pass: axe-core finds no serious or critical
+violation, and at 320 px wide nothing scrolls sideways. A screenshot of each (tablet and
+320 px) goes to artifacts/browser/ on every run, for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import Page, ViewportSize
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
+NARROW = ViewportSize(width=320, height=640)
+BLOCKING = {"serious", "critical"}
+
+
+def check_page(page: Page, name: str, *, axe: bool = True) -> None:
+    """Screenshots the page as it is, runs axe on it (not possible with JavaScript off),
+    then checks and screenshots it at 320 px wide, and puts the viewport back."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    if axe:
+        assert_accessible(page, name)
+    viewport = page.viewport_size
+    page.set_viewport_size(NARROW)
+    try:
+        page.screenshot(path=SCREENSHOTS / f"{name}-320px.png", full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], f"{name} scrolls sideways at 320 px ({width} px wide)"
+    finally:
+        if viewport:
+            page.set_viewport_size(viewport)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    assert AXE.exists(), f"{AXE} is missing: bin/setup installs it (npm ci)"
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert not blocking, f"axe on {name}:\n" + "\n".join(blocking)

@@ -1,0 +1,126 @@
+"""Who may open each school administrator's page, for every URL of these pages, with the
+first school's own ids: anonymous -> that school's sign-in; its pupils and staff -> a
+"no access" page (403); another school's administrator -> 404; support staff -> Django
+admin; the school's administrator -> the page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+
+from tests.fixtures_pages import page_text
+from tests.users.factories import SchoolClassFactory, UserFactory
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+# (view name, whether it takes an object, and which: "class" or "account", method)
+PAGES = [
+    ("users:manage", None, "get"),
+    ("users:class", "class", "get"),
+    ("users:class", "class", "post"),
+    ("users:accounts", None, "get"),
+    ("users:account", "account", "get"),
+    ("users:account_reactivate", "account", "post"),
+    ("wizard:account_add", None, "get"),
+    ("wizard:account_add", None, "post"),
+    ("wizard:account_archive", "account", "get"),
+    ("wizard:account_archive", "account", "post"),
+    ("wizard:connect", None, "get"),
+    ("wizard:connect", None, "post"),
+]
+IDS = [f"{name}-{method}" for name, _, method in PAGES]
+
+
+@pytest.fixture
+def objects(page_school):
+    """A class and a pupil of the first school."""
+    return {
+        "class": SchoolClassFactory.create(school=page_school, name="3AB"),
+        "account": UserFactory.create(school=page_school, username="SamP"),
+    }
+
+
+def url_for(name, target, objects, slug="oakfield"):
+    args = [slug] + ([objects[target].pk] if target else [])
+    return reverse(name, args=args)
+
+
+def request(client, method, url):
+    return (
+        client.post(url, {"name": "Hacked", "secret": "x"}) if method == "post" else client.get(url)
+    )
+
+
+def assert_nothing_changed(objects):
+    objects["class"].refresh_from_db()
+    objects["account"].refresh_from_db()
+    assert objects["class"].name == "3AB"
+    assert objects["account"].archived_at is None
+
+
+@pytest.mark.parametrize(("name", "target", "method"), PAGES, ids=IDS)
+def test_anonymous_goes_to_the_schools_sign_in_page(client, objects, name, target, method):
+    url = url_for(name, target, objects)
+    response = request(client, method, url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/s/oakfield/?next={quote(url)}"
+    assert_nothing_changed(objects)
+
+
+@pytest.mark.parametrize("role", [User.Role.PUPIL, User.Role.STAFF])
+@pytest.mark.parametrize(("name", "target", "method"), PAGES, ids=IDS)
+def test_pupils_and_staff_get_a_no_access_page(
+    client, objects, page_school, role, name, target, method
+):
+    client.force_login(UserFactory.create(school=page_school, role=role, username="Someone"))
+    response = request(client, method, url_for(name, target, objects))
+    assert response.status_code == 403
+    assert "You do not have access to this page" in page_text(response)
+    assert "Sign out" in page_text(response)
+    assert_nothing_changed(objects)
+
+
+@pytest.mark.parametrize(("name", "target", "method"), PAGES, ids=IDS)
+def test_another_schools_administrator_gets_404(client, objects, other_admin, name, target, method):
+    client.force_login(other_admin)
+    response = request(client, method, url_for(name, target, objects))
+    assert response.status_code == 404
+    assert_nothing_changed(objects)
+
+
+@pytest.mark.parametrize(("name", "target", "method"), [page for page in PAGES if page[1]])
+def test_another_schools_ids_are_not_found_under_ones_own_school(
+    client, objects, other_admin, name, target, method
+):
+    client.force_login(other_admin)
+    response = request(client, method, url_for(name, target, objects, slug="birchwood"))
+    assert response.status_code == 404
+    assert_nothing_changed(objects)
+
+
+@pytest.mark.parametrize(("name", "target", "method"), PAGES, ids=IDS)
+def test_support_staff_are_sent_to_django_admin(
+    client, objects, support_user, name, target, method
+):
+    client.force_login(support_user)
+    response = request(client, method, url_for(name, target, objects))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert_nothing_changed(objects)
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    sorted({(name, target) for name, target, method in PAGES if method == "get"}),
+)
+def test_the_schools_administrator_gets_the_page(admin_page_client, objects, name, target):
+    response = admin_page_client.get(url_for(name, target, objects))
+    assert response.status_code == 200
+    content = page_text(response)
+    assert "Oakfield Primary School" in content
+    assert "Signed in as" in content
+    assert "Alex Admin" in content
+    assert 'href="#main"' in content  # the skip link

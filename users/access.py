@@ -1,0 +1,56 @@
+"""Who may open a school administrator's pages.
+
+Every such page has the school's slug in its address (`/s/<school_slug>/...`), so an
+anonymous visitor can be sent to that school's own sign-in page. Then:
+
+- support staff (no school) belong in Django admin and are sent there;
+- anyone of another school gets a 404, as for any object of another school;
+- pupils and staff of the school get a page saying they have no access (403);
+- the school's administrators get the page, with `self.school` set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from users.models import School, User
+
+NO_ACCESS_TEMPLATE = "users/no_access.html"
+
+
+def is_school_admin(user: Any, school: School) -> bool:
+    return user.is_authenticated and user.school_id == school.pk and user.role == User.Role.ADMIN
+
+
+class SchoolAdminRequiredMixin:
+    """For views whose URL has `school_slug`: only that school's administrators get in.
+
+    Sets `self.school` before the view runs and adds `school` to the template context.
+    Views must scope every query to `self.school` (another school's id is then a 404).
+    """
+
+    school: School
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.school = get_object_or_404(School, slug=kwargs["school_slug"])
+        user = request.user
+        if not user.is_authenticated:
+            sign_in = reverse("users:sign_in", args=[self.school.slug])
+            return redirect_to_login(request.get_full_path(), sign_in)
+        if user.school_id is None and user.is_staff:
+            return redirect("admin:index")
+        if user.school_id != self.school.pk:
+            raise Http404("No such page at this school.")
+        if user.role != User.Role.ADMIN:
+            return render(request, NO_ACCESS_TEMPLATE, {"school": self.school}, status=403)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["school"] = self.school
+        return context

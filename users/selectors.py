@@ -1,0 +1,76 @@
+"""Reading one school's classes and accounts for the Manage users pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q, QuerySet
+
+from users.models import ClassMembership, School, SchoolClass, User, YearGroup
+
+ACTIVE_MEMBER = Q(memberships__user__archived_at__isnull=True)
+
+
+def classes_with_counts(school: School, *, archived: bool = False) -> QuerySet[SchoolClass]:
+    """The school's classes with `pupil_count` and `teacher_count` (active accounts only)."""
+    pupils = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.PUPIL)
+    teachers = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.TEACHER)
+    return (
+        SchoolClass.objects.filter(school=school, archived=archived)
+        .select_related("year_group")
+        .annotate(
+            pupil_count=Count("memberships", filter=pupils),
+            teacher_count=Count("memberships", filter=teachers),
+        )
+        .order_by(F("year_group__position").asc(nulls_last=True), "kind", "name")
+    )
+
+
+def year_groups_with_counts(school: School) -> QuerySet[YearGroup]:
+    return YearGroup.objects.filter(school=school).annotate(
+        pupil_count=Count(
+            "pupils",
+            filter=Q(pupils__archived_at__isnull=True, pupils__role=User.Role.PUPIL),
+        )
+    )
+
+
+def account_totals(school: School) -> dict[str, int]:
+    """Active pupils, active staff (administrators included) and archived accounts."""
+    accounts = User.objects.filter(school=school)
+    active = accounts.filter(archived_at__isnull=True)
+    return {
+        "pupils": active.filter(role=User.Role.PUPIL).count(),
+        "staff": active.exclude(role=User.Role.PUPIL).count(),
+        "archived": accounts.filter(archived_at__isnull=False).count(),
+    }
+
+
+def accounts_matching(
+    school: School,
+    *,
+    search: str = "",
+    group: str = "",
+    year_group: YearGroup | None = None,
+    school_class: SchoolClass | None = None,
+    status: str = "active",
+) -> QuerySet[User]:
+    """The school's accounts by the Accounts page's filters. `group`: "pupils", "staff"
+    (administrators included) or "" for everyone; `status`: "active", "archived" or "all".
+    `search` matches any word of it against forename, surname or username."""
+    accounts = User.objects.filter(school=school)
+    for word in search.split():
+        accounts = accounts.filter(
+            Q(forename__icontains=word) | Q(surname__icontains=word) | Q(username__icontains=word)
+        )
+    if group == "pupils":
+        accounts = accounts.filter(role=User.Role.PUPIL)
+    elif group == "staff":
+        accounts = accounts.exclude(role=User.Role.PUPIL)
+    if year_group is not None:
+        accounts = accounts.filter(year_group=year_group)
+    if school_class is not None:
+        accounts = accounts.filter(memberships__school_class=school_class)
+    if status == "active":
+        accounts = accounts.filter(archived_at__isnull=True)
+    elif status == "archived":
+        accounts = accounts.filter(archived_at__isnull=False)
+    return accounts.select_related("year_group").order_by("surname", "forename", "username")

@@ -1,0 +1,90 @@
+"""The school's accounts: a searchable, filterable list; an account's page; reactivating
+an archived account. (Adding and archiving need the school's sync settings, so those
+pages live in wizard/views/accounts.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView, TemplateView, View
+
+from users import crypto, selectors, services
+from users.access import SchoolAdminRequiredMixin
+from users.credentials import PASSWORD_FORMATS
+from users.forms import AccountFilterForm
+from users.models import User
+from users.panels import account_panels
+
+REACTIVATED = "{username} is active again and can sign in with the same login."
+ACCOUNTS_PER_PAGE = 50
+
+
+class AccountListView(SchoolAdminRequiredMixin, TemplateView):
+    template_name = "users/accounts.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = AccountFilterForm(self.request.GET or None, school=self.school)
+        filters = form.cleaned_data if form.is_valid() else {}
+        accounts = selectors.accounts_matching(
+            self.school,
+            search=filters.get("q", ""),
+            group=filters.get("group", ""),
+            year_group=filters.get("year"),
+            school_class=filters.get("school_class"),
+            status=filters.get("status") or "active",
+        ).prefetch_related("classes")
+        page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(self.request.GET.keys() - {"page"}),
+        }
+
+
+class AccountDetailView(SchoolAdminRequiredMixin, DetailView[User]):
+    template_name = "users/account_detail.html"
+    context_object_name = "account"
+
+    def get_queryset(self) -> QuerySet[User]:
+        return User.objects.filter(school=self.school).select_related("year_group")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        account: User = self.object
+        return {
+            **super().get_context_data(**kwargs),
+            "classes": account.memberships.select_related("school_class").order_by(
+                "school_class__name"
+            ),
+            "password": _printable_password(account),
+            "password_format": PASSWORD_FORMATS.get(account.password_format, ""),
+            "panels": account_panels(account),
+        }
+
+
+def _printable_password(account: User) -> str:
+    """A pupil's password for the administrator to read out or print; "" for staff."""
+    if not account.printable_password:
+        return ""
+    try:
+        return crypto.decrypt(account.printable_password)
+    except ValueError:  # encrypted with a key since replaced: it can only be reset
+        return ""
+
+
+class AccountReactivateView(SchoolAdminRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, school_slug: str, pk: int) -> HttpResponse:
+        account = get_object_or_404(User, school=self.school, pk=pk)
+        services.account_reactivate(user=account)
+        messages.success(request, REACTIVATED.format(username=account.username))
+        return redirect("users:account", self.school.slug, account.pk)

@@ -1,0 +1,68 @@
+"""Manage users (the administrator's home: classes and year groups) and a class's page,
+where it can be renamed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView, UpdateView
+
+from users import selectors, services
+from users.access import SchoolAdminRequiredMixin
+from users.forms import CLASS_RENAMED, ClassRenameForm
+from users.models import ClassMembership, SchoolClass
+
+
+class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
+    template_name = "users/manage.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        show_archived = self.request.GET.get("classes") == "archived"
+        return {
+            **super().get_context_data(**kwargs),
+            "classes": selectors.classes_with_counts(self.school, archived=show_archived),
+            "show_archived": show_archived,
+            "year_groups": selectors.year_groups_with_counts(self.school),
+            "totals": selectors.account_totals(self.school),
+        }
+
+
+class ClassDetailView(SchoolAdminRequiredMixin, UpdateView[SchoolClass, ClassRenameForm]):
+    """The class, its members, and a form to rename it (also posted to from the rename
+    box on Manage users, with `next` to go back there)."""
+
+    template_name = "users/class_detail.html"
+    form_class = ClassRenameForm
+    context_object_name = "school_class"
+
+    def get_queryset(self) -> QuerySet[SchoolClass]:
+        return SchoolClass.objects.filter(school=self.school).select_related("year_group")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        memberships = (
+            self.object.memberships.filter(user__archived_at__isnull=True)
+            .select_related("user")
+            .order_by("user__surname", "user__forename")
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "teachers": [m.user for m in memberships if m.role == ClassMembership.Role.TEACHER],
+            "pupils": [m.user for m in memberships if m.role == ClassMembership.Role.PUPIL],
+        }
+
+    def form_valid(self, form: ClassRenameForm) -> HttpResponse:
+        services.class_rename(school_class=self.object, name=form.cleaned_data["name"])
+        messages.success(self.request, CLASS_RENAMED.format(name=self.object.name))
+        return redirect(self._next() or self.request.path)
+
+    def _next(self) -> str:
+        wanted = self.request.POST.get("next", "")
+        home = reverse("users:manage", args=[self.school.slug])
+        ok = wanted.startswith(home) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None)
+        return wanted if ok else ""

@@ -1,0 +1,137 @@
+"""Connecting a school to Groupcall XoD from its administrator's Connect page: saving the
+estab and secret, and testing them, with each XoD error put in words that say what the
+school administrator can do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from misclient import errors
+from misclient.scopes import (
+    REQUIRED_SCOPES,
+    describe_missing_scopes,
+    missing_optional,
+    missing_required,
+    scope_error,
+)
+from misclient.transport import RetryPolicy
+from misclient.xod import XodClient
+from users.models import School
+from wizard.models import MisConnection
+
+CONNECTED = "Groupcall Xporter answered for {name}, and your school shares what the sync needs."
+OTHER_NAME = (
+    "Groupcall knows estab {estab} as {name}. If that is not your school, check the estab number."
+)
+NOT_CONNECTED_YET = "Enter your estab number and secret, then test the connection."
+BAD_CREDENTIALS = (
+    "Groupcall did not accept this estab number and secret. Check the estab number "
+    "(7 digits: your local authority's 3 then your school's 4), and enter the secret again "
+    "from Groupcall's email: each new authorisation of the app gives a new secret."
+)
+AUTHORISATION_PAUSED = (
+    "Your school has paused this app's access in Groupcall while it chooses which pupils "
+    "and staff to share. Finish that choice in the Groupcall portal, then test again."
+)
+SCOPE_MISSING = (
+    "Your school has not shared {what} with this app. In the Groupcall portal, allow "
+    "{scopes} for this app, then test again."
+)
+MIS_UNREACHABLE = (
+    "Groupcall Xporter could not be reached just now. This is usually brief: wait a few "
+    "minutes and test again. If it goes on, check that the school's MIS server and its "
+    "Xporter service are switched on."
+)
+MALFORMED = (
+    "Groupcall Xporter answered with something this app could not read. Testing again will "
+    "not help: contact support and say when you tested."
+)
+SERVICE_ERROR = (
+    "Groupcall Xporter reported a problem ({detail}). Test again in a few minutes; if it "
+    "happens again, contact support."
+)
+
+# A person is waiting for the page: one retry, not the sync's patient backoff.
+TEST_RETRY = RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0)
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+    notes: list[str] = field(default_factory=list)  # optional data the school withholds
+
+
+def problem_message(error: errors.XodError) -> str:
+    """What the school administrator should do about `error`, in words."""
+    if isinstance(error, errors.BadCredentials):
+        return BAD_CREDENTIALS
+    if isinstance(error, errors.AuthorisationPaused):
+        return AUTHORISATION_PAUSED
+    if isinstance(error, errors.ScopeNotGranted):
+        return SCOPE_MISSING.format(what=_what(error), scopes=" and ".join(error.scopes))
+    if isinstance(error, errors.MisUnreachable):
+        return MIS_UNREACHABLE
+    if isinstance(error, errors.MalformedResponse):
+        return MALFORMED
+    return SERVICE_ERROR.format(detail=error.detail or error.message)
+
+
+def _what(error: errors.ScopeNotGranted) -> str:
+    """The data the missing scopes hold, in the school's words ("your pupils")."""
+    whats = [need.what for need in REQUIRED_SCOPES if need.alternatives[0] in error.scopes]
+    return " and ".join(whats).replace("its ", "your ") or "the data the sync needs"
+
+
+def mis_connection_save(*, school: School, estab: str, secret: str) -> MisConnection:
+    """Saves the school's estab and, if given, a new secret (encrypted at rest). An empty
+    secret keeps the saved one. The last test's outcome is forgotten: it was for the old
+    details."""
+    with transaction.atomic():
+        if estab != school.estab:
+            school.estab = estab
+            school.save(update_fields=["estab"])
+        connection = MisConnection.objects.filter(school=school).first()
+        connection = connection or MisConnection(school=school)
+        if secret:
+            connection.secret = secret
+        connection.last_checked_at, connection.last_error = None, ""
+        connection.save()
+    return connection
+
+
+def mis_connection_test(*, school: School) -> ConnectionCheck:
+    """Asks XoD (with a fresh token, so the secret really is checked) what the school
+    shares with this app, and records the outcome on the connection. No transaction is
+    open during the HTTP calls."""
+    connection = MisConnection.objects.get(school=school)
+    try:
+        with _client(school, connection) as client:
+            details = client.token_details()
+        if missing := missing_required(details.scopes):
+            raise scope_error(missing)
+    except errors.XodError as error:
+        check = ConnectionCheck(ok=False, message=problem_message(error))
+    else:
+        notes = describe_missing_scopes(missing_optional(details.scopes))
+        name = details.name or school.name
+        if name.casefold() != school.name.casefold():
+            notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
+        check = ConnectionCheck(ok=True, message=CONNECTED.format(name=name), notes=notes)
+    connection.last_checked_at = timezone.now()
+    connection.last_error = "" if check.ok else check.message
+    connection.save(update_fields=["last_checked_at", "last_error"])
+    return check
+
+
+def _client(school: School, connection: MisConnection) -> XodClient:
+    overrides = {"base_url": connection.base_url, "token_url": connection.token_url}
+    return XodClient.from_settings(
+        estab=school.estab,
+        secret=connection.secret,
+        retry=TEST_RETRY,
+        **{name: url for name, url in overrides.items() if url},
+    )
