@@ -133,7 +133,7 @@ def test_an_administrator_manages_users_and_connects(page: Page, live_server, sc
 
 
 def test_a_failed_connection_test_says_what_to_do(page: Page, live_server, school, fake_xod):
-    fake_xod.server.pause_authorisation(fake_xod.estab)
+    fake_xod.app.pause_authorisation(fake_xod.estab)
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/s/oakfield/connect/")
     page.get_by_label("Estab number").fill(fake_xod.estab)

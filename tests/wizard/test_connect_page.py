@@ -96,35 +96,35 @@ def test_a_wrong_secret(admin_page_client, xod):
 
 
 def test_authorisation_paused(admin_page_client, xod):
-    xod.server.pause_authorisation(xod.estab)
+    xod.app.pause_authorisation(xod.estab)
     check_fails_with(admin_page_client, xod, messages.AUTHORISATION_PAUSED)
 
 
 def test_a_missing_scope_names_the_data_areas(admin_page_client, xod):
-    xod.server.set_scopes(xod.estab, ["School", "Staff", "UPN"])
+    xod.app.set_scopes(xod.estab, ["School", "Staff", "UPN"])
     expected = messages.SCOPE_MISSING.format(what="your pupils", scopes="Student")
     check_fails_with(admin_page_client, xod, expected)
 
 
 def test_mis_unreachable(admin_page_client, xod):
-    xod.server.fail_next(xod.estab, 10, status=503)
+    xod.app.fail_next(xod.estab, 10, status=503)
     check_fails_with(admin_page_client, xod, messages.MIS_UNREACHABLE)
     assert xod.requests("GetToken") == messages.TEST_RETRY.attempts
 
 
 def test_a_malformed_answer(admin_page_client, xod):
-    xod.server.malformed_next(xod.estab, 1, endpoint="TokenDetails")
+    xod.app.malformed_next(xod.estab, 1, endpoint="TokenDetails")
     check_fails_with(admin_page_client, xod, messages.MALFORMED)
 
 
 def test_an_xporter_error(admin_page_client, xod):
-    xod.server.error_next(xod.estab, message="Estab offline", endpoint="TokenDetails")
+    xod.app.error_next(xod.estab, message="Estab offline", endpoint="TokenDetails")
     expected = messages.SERVICE_ERROR.format(detail="Estab offline")
     check_fails_with(admin_page_client, xod, expected)
 
 
 def test_optional_data_withheld_is_noted_but_works(admin_page_client, xod):
-    xod.server.set_scopes(xod.estab, ["School", "Student", "Staff"])
+    xod.app.set_scopes(xod.estab, ["School", "Student", "Staff"])
     content = page_text(save(admin_page_client, xod))
     assert "The connection works" in content
     assert "pupils' UPNs" in content

@@ -1,0 +1,110 @@
+"""What the wizard's steps offer, read from a run's snapshot (never from the network):
+sample names for the username examples, the year groups and their pupils, the teaching
+groups by subject, and the school's saved choices to start from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from misclient.snapshot import GROUP_TEACHING, MisGroup, MisSnapshot
+from users.credentials import default_password_format
+from users.usernames import UsernameAllocator
+from users.vocabulary import Role
+from wizard.models import SyncRun, SyncSettings
+from wizard.planner.feed import on_roll
+from wizard.planner.years import nc_year_name, nc_year_position, suggest_mapping, year_key
+from wizard.services.runs import run_snapshot
+from wizard.services.selectors import sync_settings_of
+
+SAMPLES = 4  # people shown in the username examples, per role
+
+
+@dataclass(frozen=True)
+class MisYear:
+    name: str  # as the MIS says it, whitespace collapsed: "Year 4"
+    pupils: int
+    suggested: str  # NC code, or "" when nothing is recognised or saved
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    groups: tuple[MisGroup, ...]
+
+
+@dataclass
+class RunChoices:
+    """The choices one run's wizard offers, and the school's saved ones."""
+
+    saved: SyncSettings
+    pupil_names: list[tuple[str, str]] = field(default_factory=list)
+    staff_names: list[tuple[str, str]] = field(default_factory=list)
+    years: list[MisYear] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, run: SyncRun) -> RunChoices:
+        snapshot = run_snapshot(run)
+        saved = sync_settings_of(run.school)
+        pupils = [p for p in snapshot.pupils if on_roll(p.status)]
+        staff = [s for s in snapshot.staff if on_roll(s.status) and s.is_teacher]
+        return cls(
+            saved=saved,
+            pupil_names=[(p.forename, p.surname) for p in pupils[:SAMPLES]],
+            staff_names=[(s.forename, s.surname) for s in staff[:SAMPLES]],
+            years=_years(snapshot, saved),
+            subjects=_subjects(snapshot),
+        )
+
+    def nc_years(self, mapping: dict[str, str]) -> list[tuple[str, str, int]]:
+        """(NC code, its name, pupils) of every NC year `mapping` gives the MIS's years."""
+        counts: Counter[str] = Counter()
+        for year in self.years:
+            if code := mapping.get(year.name):
+                counts[code] += year.pupils
+        ordered = sorted(counts, key=nc_year_position)
+        return [(code, nc_year_name(code), counts[code]) for code in ordered]
+
+    def password_format_of(self, code: str) -> str:
+        return self.saved.password_formats.get(code) or default_password_format(code)
+
+    def suggested_mapping(self) -> dict[str, str]:
+        return {year.name: year.suggested for year in self.years if year.suggested}
+
+
+def _years(snapshot: MisSnapshot, saved: SyncSettings) -> list[MisYear]:
+    counts = Counter(year_key(p.year_group) for p in snapshot.pupils if on_roll(p.status))
+    counts.pop("", None)
+    mapping = suggest_mapping(list(counts), saved.year_mapping)
+    names = sorted(counts, key=lambda name: (nc_year_position(mapping.get(name, "99")), name))
+    return [MisYear(name, counts[name], mapping.get(name, "")) for name in names]
+
+
+def _subjects(snapshot: MisSnapshot) -> list[Subject]:
+    by_subject: dict[str, list[MisGroup]] = {}
+    for group in snapshot.groups:
+        if group.kind == GROUP_TEACHING:
+            subject = group.subject_name or group.subject_code or "Other"
+            by_subject.setdefault(subject, []).append(group)
+    return [
+        Subject(name, tuple(sorted(groups, key=lambda g: g.name)))
+        for name, groups in sorted(by_subject.items())
+    ]
+
+
+def username_examples(
+    username_format: str, names: list[tuple[str, str]], role: Role
+) -> list[tuple[str, str]]:
+    """(full name, the username it would get) for each of `names`; raises ValueError for a
+    format that cannot be used."""
+    allocator = UsernameAllocator(())
+    return [
+        (
+            f"{forename} {surname}",
+            allocator.allocate_for(
+                username_format, forename=forename, surname=surname, role=role, mis_id=str(n)
+            ),
+        )
+        for n, (forename, surname) in enumerate(names, start=1)
+    ]
