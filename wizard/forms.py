@@ -36,7 +36,9 @@ class UsernamesForm(forms.Form):
         choices=[*PRESETS.items(), (CUSTOM, "A custom format")],
         widget=forms.RadioSelect,
     )
-    staff_template = forms.CharField(label="Custom format for staff", required=False, max_length=100)
+    staff_template = forms.CharField(
+        label="Custom format for staff", required=False, max_length=100
+    )
     staff_scope = forms.ChoiceField(
         label="Which staff to sync",
         choices=list(STAFF_SCOPE_LABELS.items()),
@@ -55,7 +57,7 @@ class UsernamesForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for role in ("pupil", "staff"):
             if data.get(f"{role}_format") != CUSTOM:
                 continue
@@ -135,7 +137,9 @@ class SubjectsForm(forms.Form):
             )
             self.fields[f"subject_{index}"] = forms.MultipleChoiceField(
                 label=subject.name,
-                choices=[(g.mis_id, _group_label(g.name, len(g.pupil_ids))) for g in subject.groups],
+                choices=[
+                    (g.mis_id, _group_label(g.name, len(g.pupil_ids))) for g in subject.groups
+                ],
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
                 initial=[g.mis_id for g in subject.groups if g.mis_id in saved],
@@ -167,17 +171,18 @@ class SummaryForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, duplicates: list[tuple[str, str, str]], held: bool, **kwargs: Any
+        self, *args: Any, duplicates: list[tuple[str, str, str, str]], held: bool, **kwargs: Any
     ) -> None:
-        """`duplicates`: (role, MIS id, the candidate's username) of each possible duplicate."""
+        """`duplicates`: (role, MIS id, name, the candidate's username) of each possible
+        duplicate."""
         super().__init__(*args, **kwargs)
         self.held = held
         self.duplicate_keys = []
-        for role, mis_id, username in duplicates:
+        for role, mis_id, name, username in duplicates:
             key = decision_key(role, mis_id)
             self.duplicate_keys.append(key)
             self.fields[f"duplicate_{key}"] = forms.ChoiceField(
-                label="What should happen?",
+                label=f"{name} (MIS id {mis_id})",
                 choices=[
                     (LINK, f"Use the existing account {username}"),
                     (CREATE_NEW, "Create a new account"),
@@ -188,7 +193,7 @@ class SummaryForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.held and not data.get("confirm_brake"):
             self.add_error("confirm_brake", NOT_CONFIRMED)
         return data

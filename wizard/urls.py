@@ -1,10 +1,20 @@
 from django.urls import path
 
-from .views import accounts, connect
+from .views import accounts, connect, runs, steps
 
 app_name = "wizard"
 school = "s/<slug:school_slug>/"
+run = f"{school}sync/<int:run_id>/"
+sync_wizard = steps.SyncWizard.as_view(url_name="wizard:step", done_step_name="finish")
 urlpatterns = [
+    path(f"{school}sync/", runs.StartView.as_view(), name="start"),
+    path(f"{school}sync/history/", runs.HistoryView.as_view(), name="history"),
+    path(run, runs.RunView.as_view(), name="run"),
+    path(f"{run}progress/", runs.RunProgressView.as_view(), name="progress"),
+    path(f"{run}changes/", runs.RunChangesView.as_view(), name="changes"),
+    path(f"{run}undo/", runs.UndoView.as_view(), name="undo"),
+    path(f"{run}steps/<str:step>/", sync_wizard, name="step"),
+    path(f"{run}match/<str:role>/<path:mis_id>", steps.MatchView.as_view(), name="match"),
     path(f"{school}connect/", connect.ConnectView.as_view(), name="connect"),
     path(f"{school}accounts/add/", accounts.AccountAddView.as_view(), name="account_add"),
     path(

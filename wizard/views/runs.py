@@ -1,0 +1,196 @@
+"""The pages around one sync: start it, watch it read the MIS or apply, see the result,
+the history of every sync, a run's changes, and undo.
+
+Each view calls one service and redirects; what a run is doing is on the run itself, so
+a page can be reloaded (or polled) at any time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import TemplateView, View
+
+from users.access import SchoolAdminRequiredMixin
+from wizard.models import MisConnection, SyncChange, SyncRun
+from wizard.planner.types import Category, ClassCategory
+from wizard.services import background, undo
+from wizard.services.lifecycle import SyncError
+from wizard.services.selectors import sync_settings_of
+from wizard.views.summary import CATEGORY_LABELS, CLASS_LABELS, SummaryCounts
+
+Status = SyncRun.Status
+NOT_CONNECTED = "Connect your school to Groupcall first: the wizard reads your MIS through it."
+UNDONE = "Sync #{run} was undone."
+PER_PAGE = 200
+
+
+class RunMixin(SchoolAdminRequiredMixin):
+    """A run of the signed-in administrator's school (another school's run is a 404)."""
+
+    run: SyncRun
+
+    def get_run(self) -> SyncRun:
+        run_id = self.kwargs["run_id"]  # type: ignore[attr-defined]
+        self.run = get_object_or_404(
+            SyncRun.objects.select_related("started_by"), pk=run_id, school=self.school
+        )
+        return self.run
+
+
+def run_url(run: SyncRun) -> str:
+    return reverse("wizard:run", args=[run.school.slug, run.pk])
+
+
+def first_step_url(run: SyncRun) -> str:
+    return reverse("wizard:step", args=[run.school.slug, run.pk, "usernames"])
+
+
+class StartView(SchoolAdminRequiredMixin, TemplateView):
+    """The wizard's front page: what it does, and "Start" (which reads the MIS)."""
+
+    template_name = "wizard/start.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["connected"] = MisConnection.objects.filter(school=self.school).exists()
+        context["recent"] = SyncRun.objects.filter(school=self.school)[:3]
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            run = background.sync_start(school=self.school, started_by=request.user)  # type: ignore[arg-type]
+        except SyncError:
+            messages.error(request, NOT_CONNECTED)
+            return redirect("wizard:connect", self.school.slug)
+        return redirect(run_url(run))
+
+
+class RunView(RunMixin, TemplateView):
+    """One run: reading the MIS, ready for the steps, applying, applied, failed or undone."""
+
+    template_name = "wizard/run.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = self.get_run()
+        if _ready_for_steps(run):
+            return redirect(first_step_url(run))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = self.run
+        context.update(
+            run=run,
+            working=_working(run),
+            counts=SummaryCounts.of(run.counts),
+            class_counts=_class_counts(run),
+            errors=run.changes.filter(kind=Category.ERROR).order_by("name"),
+            grace_days=sync_settings_of(self.school).leaver_grace_days,
+        )
+        return context
+
+
+def _working(run: SyncRun) -> bool:
+    """Whether a worker is on it now (reading the MIS, or applying after "Finish")."""
+    return run.status == Status.FETCHING or (
+        run.status in (Status.PLANNED, Status.APPLYING) and run.apply_requested_at is not None
+    )
+
+
+def _ready_for_steps(run: SyncRun) -> bool:
+    return run.status in (Status.PLANNED, Status.HELD) and run.apply_requested_at is None
+
+
+def _class_counts(run: SyncRun) -> list[tuple[str, int]]:
+    kinds = run.changes.filter(target=SyncChange.Target.CLASS).values_list("kind", flat=True)
+    found = list(kinds)
+    return [(label, found.count(kind)) for kind, label in CLASS_LABELS.items() if kind in found]
+
+
+class RunProgressView(RunMixin, View):
+    """The run's state as JSON, for the page's progress polling."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        run = self.get_run()
+        return JsonResponse(
+            {
+                "status": run.status,
+                "status_label": run.get_status_display(),
+                "progress": run.progress,
+                "error": run.error,
+                "working": _working(run),
+                "next": first_step_url(run) if _ready_for_steps(run) else run_url(run),
+            }
+        )
+
+
+class HistoryView(SchoolAdminRequiredMixin, TemplateView):
+    """Every sync of the school, newest first."""
+
+    template_name = "wizard/history.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        runs = SyncRun.objects.filter(school=self.school).select_related("started_by")
+        page = Paginator(runs, 50).get_page(self.request.GET.get("page"))
+        context["page"] = page
+        context["runs"] = [(run, SummaryCounts.of(run.counts)) for run in page]
+        return context
+
+
+class RunChangesView(RunMixin, TemplateView):
+    """A run's change rows, filterable by category (its people)."""
+
+    template_name = "wizard/changes.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = self.get_run()
+        kind = self.request.GET.get("kind", "")
+        rows = self._rows(run, kind)
+        context.update(
+            run=run,
+            kind=kind,
+            kinds=[(k, label) for k, label in CATEGORY_LABELS.items()],
+            page=Paginator(rows, PER_PAGE).get_page(self.request.GET.get("page")),
+            grace_days=sync_settings_of(self.school).leaver_grace_days,
+        )
+        return context
+
+    def _rows(self, run: SyncRun, kind: str) -> QuerySet[SyncChange]:
+        rows = run.changes.filter(target=SyncChange.Target.ACCOUNT).select_related("account")
+        if kind in {str(c) for c in Category}:
+            rows = rows.filter(kind=kind)
+        return rows.order_by("role", "name")
+
+
+class UndoView(RunMixin, TemplateView):
+    """A confirmation page that says what undo will do, then undo."""
+
+    template_name = "wizard/undo.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = self.get_run()
+        context.update(run=run, counts=SummaryCounts.of(run.counts))
+        context["classes_made"] = run.changes.filter(
+            target=SyncChange.Target.CLASS, kind=ClassCategory.NEW
+        ).count()
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = self.get_run()
+        try:
+            undo.sync_run_undo(run=run)
+        except SyncError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, UNDONE.format(run=run.pk))
+        return redirect(run_url(run))

@@ -1,0 +1,387 @@
+"""The MIS Sync Wizard's five steps, one URL each, for one run:
+
+    usernames -> passwords -> years -> subjects (only when the MIS has teaching groups)
+    -> summary ("check your answers", then Finish)
+
+The session keeps only the choices (formtools' storage, one per run); the snapshot and
+the plan stay on the run in the database. The summary plans the sync with the choices
+made (`sync_review`) every time it is shown, and Finish applies only a plan whose
+fingerprint matches the one the administrator saw: a sync applied in between, or an
+account changed by hand, sends them back to the summary instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+from formtools.wizard.storage.session import SessionStorage
+from formtools.wizard.views import NamedUrlSessionWizardView
+
+from users.access import SchoolAdminRequiredMixin
+from users.models import User
+from users.vocabulary import Role
+from wizard.forms import (
+    PasswordsForm,
+    SubjectsForm,
+    SummaryForm,
+    UsernamesForm,
+    YearsForm,
+    answers_to_decisions,
+)
+from wizard.models import SyncChange, SyncRun
+from wizard.planner.types import (
+    AccountChange,
+    Category,
+    Decisions,
+    PlanSettings,
+    SyncPlan,
+    decision_key,
+)
+from wizard.services import background
+from wizard.services.choices import RunChoices, username_examples
+from wizard.services.lifecycle import SyncError
+from wizard.services.runs import run_settings
+from wizard.services.selectors import sync_settings_of
+from wizard.services.sync import plan_fingerprint, sync_review
+from wizard.views.runs import run_url
+from wizard.views.summary import PlanView, SummaryCounts
+
+STEPS = [
+    ("usernames", UsernamesForm),
+    ("passwords", PasswordsForm),
+    ("years", YearsForm),
+    ("subjects", SubjectsForm),
+    ("summary", SummaryForm),
+]
+TITLES = {
+    "usernames": "Usernames",
+    "passwords": "Passwords",
+    "years": "Year groups",
+    "subjects": "Subject groups",
+    "summary": "Check the changes",
+}
+CHANGED_SINCE = (
+    "Nothing has been changed yet: the changes are not quite the ones you checked (because "
+    "of your answers, another sync or a change by hand). Check them below, then finish."
+)
+NOT_READY = "This sync is not waiting for your choices any more."
+LINKS = "links"  # the matches made by hand, in the wizard's storage (extra_data)
+ANSWERS = ("duplicate_", "resolve_all", "confirm_brake")  # the summary's own answers
+
+
+def _has_subjects(wizard: SyncWizard) -> bool:
+    return bool(wizard.choices.subjects)
+
+
+class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
+    form_list = STEPS
+    condition_dict = {"subjects": _has_subjects}
+    template_name = "wizard/step.html"
+
+    run: SyncRun
+    choices: RunChoices
+    _finished: bool
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        # One set of answers per run: two runs (or two tabs) never mix their choices.
+        self.run = get_object_or_404(SyncRun, pk=kwargs["run_id"], school=self.school)
+        if self.run.status not in (SyncRun.Status.PLANNED, SyncRun.Status.HELD):
+            self.choices = RunChoices(saved=sync_settings_of(self.school))
+        else:
+            self.choices = RunChoices.of(self.run)
+        return f"sync_{self.run.pk}"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.run.apply_requested_at or self.run.status not in (
+            SyncRun.Status.PLANNED,
+            SyncRun.Status.HELD,
+        ):
+            messages.info(request, NOT_READY)
+            return redirect(run_url(self.run))
+        return super().get(request, *args, **kwargs)
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "preview" in self.request.POST or "recheck" in self.request.POST:
+            return self._render_unsaved()
+        if "unmatch" in self.request.POST:
+            links = dict(self.storage.extra_data.get(LINKS, {}))
+            links.pop(self.request.POST["unmatch"], None)
+            self.storage.extra_data = {**self.storage.extra_data, LINKS: links}
+            return redirect(self.get_step_url("summary"))
+        return super().post(*args, **kwargs)
+
+    def _render_unsaved(self) -> HttpResponse:
+        """ "Preview" (usernames) and "Update the summary": show the step again with what
+        was posted, saving nothing (so a half-made answer is never finished by mistake)."""
+        if self.steps.current == "summary":
+            self._keep_answers(self.request.POST)
+            return redirect(self.get_step_url("summary"))
+        return self.render(self.get_form(data=self.request.POST))
+
+    def _keep_answers(self, posted: Any) -> None:
+        """Keeps the summary's answers (duplicates, the brake's tick) as last posted."""
+        answers = {
+            key.removeprefix("summary-"): value
+            for key, value in posted.items()
+            if key.removeprefix("summary-").startswith(ANSWERS)
+        }
+        self.storage.extra_data = {**self.storage.extra_data, "answers": answers}
+
+    def get_step_url(self, step: str) -> str:
+        return reverse(self.url_name, args=[self.school.slug, self.run.pk, step])
+
+    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
+        step = step or self.steps.current
+        if step in ("passwords", "years", "subjects"):
+            return {"choices": self.choices}
+        if step == "summary":
+            plan = self._plan()
+            return {
+                "duplicates": [
+                    (c.role, c.mis_id, c.name, c.candidate_username)
+                    for c in self._duplicate_lines(plan)
+                ],
+                "held": bool(plan.hold_reasons),
+            }
+        return {}
+
+    def _duplicate_lines(self, plan: SyncPlan) -> list[AccountChange]:
+        """The possible duplicates, answered or not (so that an answer can be changed),
+        but not the people matched by hand."""
+        by_hand = self.storage.extra_data.get(LINKS, {})
+        return [
+            line
+            for line in plan.accounts
+            if line.candidate_account_id and decision_key(line.role, line.mis_id) not in by_hand
+        ]
+
+    def get_form_initial(self, step: str) -> dict[str, Any]:
+        if step == "usernames":
+            return UsernamesForm.initial_from(self.choices.saved)
+        if step == "summary":
+            plan = self._plan()
+            initial: dict[str, Any] = {"fingerprint": plan_fingerprint(plan)}
+            return initial | self.storage.extra_data.get("answers", {})
+        return {}
+
+    # -- The plan the choices make --------------------------------------------------------
+
+    def _settings(self) -> PlanSettings:
+        settings = run_settings(self.run)
+        usernames = self._valid("usernames")
+        passwords = self._valid("passwords")
+        years = self._valid("years")
+        subjects = self._valid("subjects") if _has_subjects(self) else None
+        if usernames is not None:
+            settings = replace(
+                settings,
+                pupil_username_format=usernames.username_format("pupil"),
+                staff_username_format=usernames.username_format("staff"),
+                staff_scope=usernames.cleaned_data["staff_scope"],
+            )
+        if passwords is not None:
+            settings = replace(settings, password_formats=passwords.password_formats())
+        if years is not None:
+            settings = replace(settings, year_mapping=years.year_mapping())
+        return replace(
+            settings,
+            subject_groups=frozenset(subjects.subject_groups() if subjects else ()),
+        )
+
+    def _valid(self, step: str) -> Any:
+        data = self.storage.get_step_data(step)
+        if data is None:
+            return None
+        form = super().get_form(step, data)
+        return form if form.is_valid() else None
+
+    def _decisions(self) -> Decisions:
+        """The answers as last posted on the summary, and the matches made by hand."""
+        answers = self.storage.extra_data.get("answers", {})
+        keys = [key.removeprefix("duplicate_") for key in answers if key.startswith("duplicate_")]
+        return answers_to_decisions(answers, keys, dict(self.storage.extra_data.get(LINKS, {})))
+
+    def _plan(self) -> SyncPlan:
+        """The plan of the choices made so far, stored on the run (once per request)."""
+        if not hasattr(self, "_shown_plan"):
+            self._shown_plan = sync_review(
+                run=self.run, decisions=self._decisions(), settings=self._settings()
+            )
+        return self._shown_plan
+
+    # -- Pages ----------------------------------------------------------------------------
+
+    def get_context_data(self, form: Any = None, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(form=form, **kwargs)
+        step = self.steps.current
+        context.update(run=self.run, step_title=TITLES[step], titles=TITLES)
+        if step == "usernames":
+            context["examples"] = self._username_examples(form)
+        elif step == "years":
+            context["unmapped"] = form.unmapped()
+        elif step == "summary":
+            context.update(self._summary_context())
+        return context
+
+    def _username_examples(self, form: UsernamesForm) -> dict[str, Any]:
+        formats = {"pupil": form["pupil_format"].value(), "staff": form["staff_format"].value()}
+        examples: dict[str, Any] = {}
+        for role, names in (
+            ("pupil", self.choices.pupil_names),
+            ("staff", self.choices.staff_names),
+        ):
+            chosen = formats[role]
+            if chosen == "custom":
+                chosen = (form[f"{role}_template"].value() or "").strip()
+            try:
+                examples[role] = username_examples(chosen, names, Role(role))
+            except ValueError:
+                examples[role] = []
+        return examples
+
+    def _summary_context(self) -> dict[str, Any]:
+        plan = self._plan()
+        self.run.refresh_from_db()
+        grace = sync_settings_of(self.school).leaver_grace_days
+        links = self.storage.extra_data.get(LINKS, {})
+        return {
+            "plan": plan,
+            "view": PlanView.of(plan, today=timezone.localdate(), grace_days=grace),
+            "duplicates": self._duplicate_lines(plan),
+            "counts": SummaryCounts.of(plan.counts()),
+            "settings": self._settings(),
+            "matched": _matched(links),
+            "can_match": User.objects.filter(
+                school=self.school, archived_at__isnull=True, mis_id="", mis_external_id=""
+            )
+            .exclude(role=Role.ADMIN)
+            .exists(),
+        }
+
+    def done(self, form_list: Any, form_dict: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        """Finish: hands the run to a worker, if the plan is still the one shown."""
+        summary = form_dict["summary"]
+        decisions = summary.decisions(dict(self.storage.extra_data.get(LINKS, {})))
+        try:
+            plan = sync_review(run=self.run, decisions=decisions, settings=self._settings())
+            if plan_fingerprint(plan) != summary.cleaned_data["fingerprint"] or plan.held:
+                messages.warning(self.request, CHANGED_SINCE)
+                self._keep_answers(self.storage.get_step_data("summary") or {})
+                return redirect(self.get_step_url("summary"))
+            background.sync_finish_later(run=self.run)
+        except SyncError as error:
+            messages.error(self.request, str(error))
+        self._finished = True
+        return redirect(run_url(self.run))
+
+    def render_done(self, form: Any, **kwargs: Any) -> HttpResponse:
+        # As formtools' own (every step validated again, then done), except that the
+        # answers are forgotten only once the run is finished: when Finish sends the
+        # administrator back to the summary, every choice is still there.
+        if kwargs.get("step") != self.done_step_name:
+            return redirect(self.get_step_url(self.done_step_name))
+        forms = {}
+        for step in self.get_form_list():
+            step_form = self.get_form(step=step, data=self.storage.get_step_data(step))
+            if not step_form.is_valid():
+                return self.render_revalidation_failure(step, step_form, **kwargs)
+            forms[step] = step_form
+        self._finished = False
+        response = self.done(list(forms.values()), form_dict=forms, **kwargs)
+        if self._finished:
+            self.storage.reset()
+        return response
+
+
+def _matched(links: dict[str, int]) -> list[tuple[str, User]]:
+    accounts = User.objects.in_bulk(list(links.values()))
+    return [(key, accounts[pk]) for key, pk in links.items() if pk in accounts]
+
+
+class MatchForm(forms.Form):
+    account = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MatchView(SchoolAdminRequiredMixin, TemplateView):
+    """Match by hand: a new person of the summary is the same as an existing account that
+    is not linked to the MIS (a pupil whose name changed since the account was typed in)."""
+
+    template_name = "wizard/match.html"
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.key = decision_key(kwargs["role"], kwargs["mis_id"])
+
+    def _run(self) -> SyncRun:
+        return get_object_or_404(SyncRun, pk=self.kwargs["run_id"], school=self.school)
+
+    def _person(self, run: SyncRun) -> SyncChange:
+        person = run.changes.filter(
+            kind=Category.NEW, role=self.kwargs["role"], mis_id=self.kwargs["mis_id"]
+        ).first()
+        if person is None:
+            raise Http404("This person is not new in this sync.")
+        return person
+
+    def _unlinked(self) -> QuerySet[User]:
+        """The accounts a new person may be matched to: unlinked, unarchived, same role."""
+        return User.objects.filter(
+            school=self.school,
+            role=self.kwargs["role"],
+            archived_at__isnull=True,
+            mis_id="",
+            mis_external_id="",
+        )
+
+    def _candidates(self, query: str) -> QuerySet[User]:
+        accounts = self._unlinked()
+        if query:
+            accounts = accounts.filter(
+                Q(username__icontains=query)
+                | Q(forename__icontains=query)
+                | Q(surname__icontains=query)
+            )
+        return accounts.select_related("year_group").order_by("surname", "forename")[:50]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = self._run()
+        query = self.request.GET.get("q", "").strip()
+        context.update(
+            run=run,
+            person=self._person(run),
+            query=query,
+            candidates=self._candidates(query),
+            back=reverse("wizard:step", args=[self.school.slug, run.pk, "summary"]),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = self._run()
+        self._person(run)
+        form = MatchForm(request.POST)
+        back = reverse("wizard:step", args=[self.school.slug, run.pk, "summary"])
+        if form.is_valid():
+            account = self._unlinked().filter(pk=form.cleaned_data["account"]).first()
+            if account is not None:
+                _store_link(request, run, self.key, account.pk)
+        return redirect(back)
+
+
+def _store_link(request: HttpRequest, run: SyncRun, key: str, account_id: int) -> None:
+    """Keeps a match by hand in the wizard's own storage for this run (its extra data)."""
+    storage = SessionStorage(f"sync_{run.pk}", request)
+    storage.extra_data = {
+        **storage.extra_data,
+        LINKS: {**storage.extra_data.get(LINKS, {}), key: account_id},
+    }
+    request.session.modified = True

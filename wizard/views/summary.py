@@ -1,0 +1,123 @@
+"""The words of a summary: what each category of change is called, the counts as a
+school administrator reads them, and a plan's people grouped for the summary page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from users.vocabulary import Role
+from wizard.planner.types import AccountChange, Category, ClassCategory, ClassChange, SyncPlan
+
+# In the order the summary lists them; the keys are the run's counts (SyncPlan.counts).
+COUNT_LABELS = {
+    "new_pupils": "New pupils",
+    "new_staff": "New staff",
+    "updated": "Updated",
+    "moved": "Moved class or year",
+    "leavers": "Leavers (archived)",
+    "returning": "Returning (reactivated)",
+    "duplicates": "Possible duplicates (not imported until you answer)",
+    "errors": "Not imported due to errors",
+    "unchanged": "Unchanged",
+}
+CATEGORY_LABELS = {
+    Category.NEW: "New accounts",
+    Category.UPDATED: "Updated",
+    Category.MOVED: "Moved class or year",
+    Category.LEAVER: "Leavers (archived)",
+    Category.RETURNING: "Returning (reactivated)",
+    Category.DUPLICATE: "Possible duplicates",
+    Category.ERROR: "Not imported due to errors",
+}
+CLASS_LABELS = {
+    ClassCategory.NEW: "Classes created",
+    ClassCategory.LINKED: "Classes matched by name",
+    ClassCategory.UPDATED: "Classes renamed or changed",
+    ClassCategory.ARCHIVED: "Classes archived",
+}
+
+
+@dataclass
+class SummaryCounts:
+    """A run's counts as labelled lines, and what "Finish" will do in words."""
+
+    lines: list[tuple[str, str, int]]  # (key, label, count)
+    created: int = 0
+    changed: int = 0
+    archived: int = 0
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> SummaryCounts:
+        lines = [(key, label, counts.get(key, 0)) for key, label in COUNT_LABELS.items()]
+        return cls(
+            lines=lines,
+            created=counts.get("new_pupils", 0) + counts.get("new_staff", 0),
+            changed=sum(counts.get(key, 0) for key in ("updated", "moved", "returning")),
+            archived=counts.get("leavers", 0),
+        )
+
+    @property
+    def finish_label(self) -> str:
+        """The Finish button's words: "Create 43 accounts, update 12 and archive 3"."""
+        parts = []
+        if self.created:
+            parts.append(f"create {_accounts(self.created)}")
+        if self.changed:
+            parts.append(f"update {self.changed}")
+        if self.archived:
+            parts.append(f"archive {self.archived}")
+        if not parts:
+            return "Finish: there is nothing to change"
+        text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return text[0].upper() + text[1:]
+
+
+def _accounts(number: int) -> str:
+    return f"{number} account{'s' if number != 1 else ''}"
+
+
+@dataclass
+class Group:
+    """One expandable line of the summary: a label, its count, and its people."""
+
+    key: str
+    label: str
+    people: list[AccountChange] = field(default_factory=list)
+
+
+@dataclass
+class PlanView:
+    """A plan as the summary shows it."""
+
+    groups: list[Group]
+    classes: list[tuple[str, list[ClassChange]]]
+    purge_on: date
+
+    @classmethod
+    def of(cls, plan: SyncPlan, *, today: date, grace_days: int) -> PlanView:
+        groups = [
+            Group("new_pupils", COUNT_LABELS["new_pupils"], plan.of(Category.NEW, Role.PUPIL)),
+            Group("new_staff", COUNT_LABELS["new_staff"], plan.of(Category.NEW, Role.STAFF)),
+            *(
+                Group(key, COUNT_LABELS[key], plan.of(category))
+                for key, category in (
+                    ("updated", Category.UPDATED),
+                    ("moved", Category.MOVED),
+                    ("leavers", Category.LEAVER),
+                    ("returning", Category.RETURNING),
+                    ("duplicates", Category.DUPLICATE),
+                    ("errors", Category.ERROR),
+                    ("unchanged", Category.UNCHANGED),
+                )
+            ),
+        ]
+        classes = [
+            (label, [c for c in plan.classes if c.category == kind])
+            for kind, label in CLASS_LABELS.items()
+        ]
+        return cls(
+            groups=groups,
+            classes=classes,
+            purge_on=today + timedelta(days=grace_days),
+        )
