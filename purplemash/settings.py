@@ -133,11 +133,35 @@ if not CREDENTIALS_KEY:
 # on kombu's filesystem transport under VAR_DIR: no extra service to install.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The longest a task may run (a task may set a shorter limit of its own, none a longer one).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+# A killed worker never loses a task. A message is acknowledged only once its task has
+# finished (late acks); if the pool process running it dies (SIGKILL, out of memory), the
+# worker puts the message back on the queue at once and another process runs it again.
+# The tasks are safe to run twice: a second apply of a run is a no-op.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# If the whole worker dies, Redis hands its unacknowledged messages to another worker once
+# they are CELERY_VISIBILITY_TIMEOUT seconds old (checked every 10 s). It must exceed the
+# longest a task can take from delivery to acknowledgement, or a task still running would be
+# started a second time: the task time limit, plus 300 s for a retry's countdown (at most
+# 120 s) and a busy pool. So a lost task runs again within about 16 minutes by default.
+# The system check refuses a value not above every task's time limit.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for messages past their visibility timeout every 10 s (kombu's default
+        # looks only every tenth time, so every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 else:
+    # Development only: the filesystem transport requeues a task whose pool process died,
+    # but a message held by a worker that dies whole is lost (it has no visibility timeout).
     _queue_dir = VAR_DIR / "celery" / "queue"
     _results_dir = VAR_DIR / "celery" / "results"
     CELERY_BROKER_URL = "filesystem://"
@@ -153,9 +177,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
-CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
