@@ -1,8 +1,9 @@
 """Settings for the MIS Sync Wizard, all read from the environment.
 
 Zero configuration gives a working development setup: SQLite, a Celery worker on an
-embedded filesystem broker, emails printed to the console. Production sets DATABASE_URL,
-REDIS_URL, SECRET_KEY, CREDENTIALS_KEY, ALLOWED_HOSTS and DEBUG=0 (see .env.example).
+embedded filesystem broker, emails written to files in var/emails/. Production sets
+DATABASE_URL, REDIS_URL, SECRET_KEY, CREDENTIALS_KEY, ALLOWED_HOSTS, EMAIL_URL and DEBUG=0
+(see .env.example).
 """
 
 from __future__ import annotations
@@ -186,6 +187,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS).
+NO_EMAIL_URL = (
+    "EMAIL_URL must be set when DEBUG is off, so that staff activation emails reach a mail "
+    "server: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465."
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MIS Sync Wizard <no-reply@localhost>")
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
@@ -200,8 +205,13 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
     EMAIL_USE_TLS = _email.scheme == "smtp" and EMAIL_PORT != 25
     EMAIL_TIMEOUT = 20
+elif DEBUG:
+    # Development: each batch of emails is a file in var/emails/, never the console, where
+    # it would mix with a command's output (mis_sync --json) or a log.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "emails")
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    raise ImproperlyConfigured(NO_EMAIL_URL)
 
 # --- Groupcall Xporter on Demand ----------------------------------------------------------
 XOD_BASE_URL = env_str("XOD_BASE_URL", "https://xporter.groupcall.com/api/v1/")
@@ -221,12 +231,33 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The development server logs every request's path, activation links included.
+    "filters": {"hide_activation_links": {"()": "users.log_filters.HideActivationLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_activation_links"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["hide_activation_links"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
 }
 
 AUTHENTICATION_BACKENDS = ["users.backends.SchoolUsernameBackend"]
