@@ -74,6 +74,18 @@ def _wait_until(condition: Callable[[], T], what: str, seconds: float = 60) -> T
     raise AssertionError(f"Gave up waiting for {what}")
 
 
+def _send_apply(run: SyncRun, env: dict[str, str]) -> str:
+    """Has a worker apply `run`, sent from another process as the web app would."""
+    code = f"from wizard.tasks import apply_sync_run; print(apply_sync_run.delay({run.pk}).id)"
+    return run_client(code, env).strip()
+
+
+def _outcomes(task_id: str, log: Path) -> list[str]:
+    """What the worker's log says happened to the task, in order."""
+    pattern = rf"Task wizard\.apply_sync_run\[{task_id}\] (received|succeeded|raised)"
+    return re.findall(pattern, log.read_text())
+
+
 def _blocked_backend() -> int | None:
     with connection.cursor() as cursor:
         # Inside a transaction PostgreSQL keeps showing its first view of the activity.
@@ -109,7 +121,7 @@ def test_a_pool_process_killed_mid_apply_is_redelivered_and_applies_once(broker,
     with celery_worker(env, log) as worker:
         with transaction.atomic():
             School.objects.select_for_update().get(pk=school.pk)
-            run_client(f"from wizard.tasks import apply_sync_run as a; a.delay({run.pk})", env)
+            task_id = _send_apply(run, env)
             _wait_until(_blocked_backend, "the worker to wait for the school's lock")
             [pool_process] = _pool_processes(worker.pid)
             os.kill(pool_process, signal.SIGKILL)
@@ -134,8 +146,39 @@ def test_a_pool_process_killed_mid_apply_is_redelivered_and_applies_once(broker,
     ]  # fmt: skip
     text = log.read_text()
     assert "exited with 'signal 9 (SIGKILL)'" in text
-    assert re.findall(r"Task wizard\.apply_sync_run\[.*\] (received|succeeded)", text) == [
-        "received",
-        "received",
-        "succeeded",
-    ], text
+    assert _outcomes(task_id, log) == ["received", "received", "succeeded"], text
+
+
+def test_a_worker_killed_whole_mid_apply_has_its_task_redelivered_to_another(school, tmp_path):
+    """Redis hands a dead worker's unacknowledged task to another worker once it is older
+    than the visibility timeout: 5 s here instead of the default's 16 minutes, so that test
+    is quick (hence CELERY_SKIP_CHECKS: the system check would refuse so short a timeout)."""
+    run = plan_run(school)
+    env = _worker_env("redis", tmp_path)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+
+    with celery_worker(env, first_log) as first, transaction.atomic():
+        School.objects.select_for_update().get(pk=school.pk)
+        task_id = _send_apply(run, env)
+        _wait_until(_blocked_backend, "the worker to wait for the school's lock")
+        pool = _pool_processes(first.pid)
+        for pid in [first.pid, *pool]:
+            os.kill(pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        _wait_until(lambda: all(_gone(pid) for pid in pool), "the pool process to die")
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.PLANNED
+
+    short = {"CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_SKIP_CHECKS": "1"}
+    with celery_worker({**env, **short}, second_log):
+        _wait_until(
+            lambda: SyncRun.objects.get(pk=run.pk).status != SyncRun.Status.PLANNED,
+            "another worker to apply the run",
+        )
+        time.sleep(1)
+
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.APPLIED, run.error
+    assert User.objects.filter(school=school).count() == 8
+    assert SyncRun.objects.filter(status=SyncRun.Status.APPLIED).count() == 1
+    assert _outcomes(task_id, second_log) == ["received", "succeeded"]
