@@ -24,15 +24,8 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def test_json_output_is_the_whole_stdout_and_emails_go_to_var(school, tmp_path):
-    env = worker_env(
-        DATABASE_URL=_database_url(),
-        VAR_DIR=str(tmp_path),
-        XOD_RELYING_PARTY=RELYING_PARTY,
-        EMAIL_URL=None,
-        DEBUG="1",
-    )
-    result = subprocess.run(
+def _mis_sync_json(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "manage.py", "mis_sync", "--estab", ESTAB, "--json"],
         cwd=ROOT,
         env=env,
@@ -41,6 +34,17 @@ def test_json_output_is_the_whole_stdout_and_emails_go_to_var(school, tmp_path):
         timeout=120,
         check=False,
     )
+
+
+def test_json_output_is_the_whole_stdout_and_emails_go_to_var(school, tmp_path):
+    env = worker_env(
+        DATABASE_URL=_database_url(),
+        VAR_DIR=str(tmp_path),
+        XOD_RELYING_PARTY=RELYING_PARTY,
+        EMAIL_URL=None,
+        DEBUG="1",
+    )
+    result = _mis_sync_json(env)
 
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -52,3 +56,8 @@ def test_json_output_is_the_whole_stdout_and_emails_go_to_var(school, tmp_path):
     assert "To: estone@school.example" in emails
     assert "/activate/" in emails
     assert "/activate/" not in result.stdout + result.stderr
+
+    # Nothing new to send: no empty email file either.
+    again = _mis_sync_json(env)
+    assert json.loads(again.stdout)["counts"]["new_staff"] == 0
+    assert len(list((tmp_path / "emails").iterdir())) == 1
