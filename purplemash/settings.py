@@ -141,7 +141,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 # A killed worker never loses a task. A message is acknowledged only once its task has
 # finished (late acks); if the pool process running it dies (SIGKILL, out of memory), the
 # worker puts the message back on the queue at once and another process runs it again.
-# The tasks are safe to run twice: a second apply of a run is a no-op.
+# The tasks are safe to run twice: a second apply of a run is a no-op. (The price: a task
+# that kills its process every time, e.g. out of memory, is delivered again and again.)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # If the whole worker dies, Redis hands its unacknowledged messages to another worker once
