@@ -135,7 +135,7 @@ if not CREDENTIALS_KEY:
 # on kombu's filesystem transport under VAR_DIR: no extra service to install.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# The longest a task may run (a task may set a shorter limit of its own, none a longer one).
+# A task's time limits, unless it sets its own (fetch_snapshot and apply_sync_run do).
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 # A killed worker never loses a task. A message is acknowledged only once its task has
