@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "purplemash.settings")
+
+WORKER_REFUSED = "The worker cannot start until these settings are fixed:"
 
 app = Celery("purplemash")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -23,3 +25,18 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     backend = str(sender.conf.result_backend or "")
     if backend.startswith("file://"):
         os.makedirs(backend.removeprefix("file://"), exist_ok=True)
+
+
+@signals.worker_init.connect
+def _refuse_bad_configuration(**kwargs: object) -> None:
+    """A worker does not start on settings that the system checks refuse (Celery runs the
+    checks at start but ignores what they find). CELERY_SKIP_CHECKS, Celery's own switch
+    for its checks, skips these too."""
+    from django.core.checks import run_checks
+
+    if os.environ.get("CELERY_SKIP_CHECKS"):
+        return
+
+    serious = [message for message in run_checks() if message.is_serious()]
+    if serious:
+        raise SystemExit("\n".join([WORKER_REFUSED, *map(str, serious)]))

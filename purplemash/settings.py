@@ -1,8 +1,9 @@
 """Settings for the MIS Sync Wizard, all read from the environment.
 
 Zero configuration gives a working development setup: SQLite, a Celery worker on an
-embedded filesystem broker, emails printed to the console. Production sets DATABASE_URL,
-REDIS_URL, SECRET_KEY, CREDENTIALS_KEY, ALLOWED_HOSTS and DEBUG=0 (see .env.example).
+embedded filesystem broker, emails written to files in var/emails/. Production sets
+DATABASE_URL, REDIS_URL, SECRET_KEY, CREDENTIALS_KEY, ALLOWED_HOSTS, EMAIL_URL and DEBUG=0
+(see .env.example).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",  # widget templates for FORM_RENDERER (TemplatesSetting)
     "formtools",
+    "purplemash.apps.ProjectConfig",
     "misclient",
     "users",
     "wizard",
@@ -136,11 +138,36 @@ if not CREDENTIALS_KEY:
 # on kombu's filesystem transport under VAR_DIR: no extra service to install.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A task's time limits, unless it sets its own (fetch_snapshot and apply_sync_run do).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+# A killed worker never loses a task. A message is acknowledged only once its task has
+# finished (late acks); if the pool process running it dies (SIGKILL, out of memory), the
+# worker puts the message back on the queue at once and another process runs it again.
+# The tasks are safe to run twice: a second apply of a run is a no-op. (The price: a task
+# that kills its process every time, e.g. out of memory, is delivered again and again.)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# If the whole worker dies, Redis hands its unacknowledged messages to another worker once
+# they are CELERY_VISIBILITY_TIMEOUT seconds old (checked every 10 s). It must exceed the
+# longest a task can take from delivery to acknowledgement, or a task still running would be
+# started a second time: the task time limit, plus 300 s for a retry's countdown (at most
+# 120 s) and a busy pool. So a lost task runs again within about 16 minutes by default.
+# The system check refuses a value not above every task's time limit.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for messages past their visibility timeout every 10 s (kombu's default
+        # looks only every tenth time, so every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 else:
+    # Development only: the filesystem transport requeues a task whose pool process died,
+    # but a message held by a worker that dies whole is lost (it has no visibility timeout).
     _queue_dir = VAR_DIR / "celery" / "queue"
     _results_dir = VAR_DIR / "celery" / "results"
     CELERY_BROKER_URL = "filesystem://"
@@ -156,9 +183,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
-CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -169,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS).
+NO_EMAIL_URL = (
+    "EMAIL_URL must be set when DEBUG is off, so that staff activation emails reach a mail "
+    "server: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465."
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MIS Sync Wizard <no-reply@localhost>")
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
@@ -183,8 +211,13 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
     EMAIL_USE_TLS = _email.scheme == "smtp" and EMAIL_PORT != 25
     EMAIL_TIMEOUT = 20
+elif DEBUG:
+    # Development: each batch of emails is a file in var/emails/, never the console, where
+    # it would mix with a command's output (mis_sync --json) or a log.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "emails")
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    raise ImproperlyConfigured(NO_EMAIL_URL)
 
 # --- Groupcall Xporter on Demand ----------------------------------------------------------
 XOD_BASE_URL = env_str("XOD_BASE_URL", "https://xporter.groupcall.com/api/v1/")
@@ -204,12 +237,33 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The development server logs every request's path, activation links included.
+    "filters": {"hide_activation_links": {"()": "users.log_filters.HideActivationLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_activation_links"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["hide_activation_links"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
 }
 
 AUTHENTICATION_BACKENDS = ["users.backends.SchoolUsernameBackend"]

@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from purplemash.env import env_bool, env_int
+from purplemash.settings import NO_EMAIL_URL
 from tests.worker import ROOT, run_client, worker_env
 
 PRODUCTION = {
@@ -17,6 +18,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789",
     "CREDENTIALS_KEY": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "sync.example.org",
+    "EMAIL_URL": "smtp://mailer:pw@mail.example.org:587",
 }
 
 
@@ -61,7 +63,23 @@ def test_email_url_switches_to_smtp():
         "mail.example.org",
         "587",
     ]
-    assert "console" in run_client(code, worker_env(EMAIL_URL=None))
+
+
+def test_without_email_url_development_writes_emails_to_files_in_var(tmp_path):
+    code = (
+        "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH)"
+    )
+    env = worker_env(EMAIL_URL=None, DEBUG="1", VAR_DIR=str(tmp_path))
+    assert run_client(code, env).split() == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        str(tmp_path / "emails"),
+    ]
+
+
+def test_debug_off_without_email_url_refuses_to_start():
+    result = _manage("check", **{**PRODUCTION, "EMAIL_URL": None})
+    assert result.returncode != 0
+    assert NO_EMAIL_URL in result.stderr
 
 
 def test_bad_values_fail_loudly(monkeypatch):
