@@ -196,7 +196,7 @@ def test_a_move_the_table_forbids_changes_nothing(school):
 
 def test_runs_stuck_reading_or_applying_fail_in_words(school, settings):
     settings.CELERY_TASK_TIME_LIMIT = 60
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}
+    settings.CELERY_VISIBILITY_TIMEOUT = 120
     long_ago = timezone.now() - timedelta(seconds=241)
     reading = SyncRun.objects.create(school=school, created_at=long_ago)
     recent = SyncRun.objects.create(school=school)

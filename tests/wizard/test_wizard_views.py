@@ -93,6 +93,7 @@ def test_start_reads_the_mis_and_opens_step_1(
     run = SyncRun.objects.get()
     assert response.url == reverse("wizard:run", args=[school.slug, run.pk])
     assert run.status == Status.PLANNED
+    assert run.started_by is not None
     assert run.started_by.username == "HeadA"
     page = browser.get(response.url, follow=True)
     assert page.context["wizard"]["steps"].current == "usernames"

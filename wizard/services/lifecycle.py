@@ -86,8 +86,7 @@ def stuck_after() -> timedelta:
     """How long after its start a task can no longer be working on a run: a lost task is
     redelivered after the broker's visibility timeout and then runs for at most the task
     time limit; a minute more covers the clocks of the hosts."""
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-    redelivery = int(options.get("visibility_timeout", 0))
+    redelivery = settings.CELERY_VISIBILITY_TIMEOUT
     return timedelta(seconds=redelivery + settings.CELERY_TASK_TIME_LIMIT + 60)
 
 

@@ -7,6 +7,8 @@ nothing of them.
     POST /_fake/{estab}/faults/clear
     POST /_fake/{estab}/expire-tokens
     POST /_fake/{estab}/authorisation     body: {"paused": true}
+    POST /_fake/{estab}/rows              body: {"Students": [...], "Staff": [...], ...}:
+                                          the MIS changed (a new academic year, say)
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ def _add_faults(app: FakeXodApp, estab: str, body: bytes) -> None:
         app.add_fault(estab, Fault.from_dict(item))
 
 
+# The sets a school's rows come in, as in the dataset.
+ROW_SETS = ("SchoolInfo", "Students", "Staff", "Groups")
+
+
+def _set_rows(app: FakeXodApp, estab: str, body: bytes) -> None:
+    data = _json(body)
+    if not isinstance(data, dict):
+        raise ValueError('send an object of row sets, such as {"Students": [...]}')
+    school = app.dataset.schools[estab]
+    for name in ROW_SETS:
+        if name in data:
+            rows = data[name]
+            school.set_rows(name, rows if isinstance(rows, list) else [rows])
+
+
 def handle(app: FakeXodApp, method: str, path: str, body: bytes) -> Answer:
     """Carry out one control request. Unknown school: 404; bad body: 400."""
     estab, _, action = path[len(PREFIX) :].partition("/")
@@ -47,6 +64,8 @@ def handle(app: FakeXodApp, method: str, path: str, body: bytes) -> Answer:
             app.clear_faults(estab)
         elif method == "POST" and action == "expire-tokens":
             app.expire_tokens(estab)
+        elif method == "POST" and action == "rows":
+            _set_rows(app, estab, body)
         elif method == "POST" and action == "authorisation":
             app.pause_authorisation(estab, bool((_json(body) or {}).get("paused", True)))
         else:
