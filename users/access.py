@@ -11,6 +11,8 @@ anonymous visitor can be sent to that school's own sign-in page. Then:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
@@ -27,6 +29,22 @@ def is_school_admin(user: Any, school: School) -> bool:
     return user.is_authenticated and user.school_id == school.pk and user.role == User.Role.ADMIN
 
 
+def refusal(request: HttpRequest, school: School) -> HttpResponseBase | None:
+    """None if the signed-in person is `school`'s administrator; otherwise the answer
+    they get instead (sign-in redirect, Django admin, 404 or the no-access page)."""
+    user = request.user
+    if not user.is_authenticated:
+        sign_in = reverse("users:sign_in", args=[school.slug])
+        return redirect_to_login(request.get_full_path(), sign_in)
+    if user.school_id is None and user.is_staff:
+        return redirect("admin:index")
+    if user.school_id != school.pk:
+        raise Http404("No such page at this school.")
+    if user.role != User.Role.ADMIN:
+        return render(request, NO_ACCESS_TEMPLATE, {"school": school}, status=403)
+    return None
+
+
 class SchoolAdminRequiredMixin:
     """For views whose URL has `school_slug`: only that school's administrators get in.
 
@@ -38,19 +56,23 @@ class SchoolAdminRequiredMixin:
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.school = get_object_or_404(School, slug=kwargs["school_slug"])
-        user = request.user
-        if not user.is_authenticated:
-            sign_in = reverse("users:sign_in", args=[self.school.slug])
-            return redirect_to_login(request.get_full_path(), sign_in)
-        if user.school_id is None and user.is_staff:
-            return redirect("admin:index")
-        if user.school_id != self.school.pk:
-            raise Http404("No such page at this school.")
-        if user.role != User.Role.ADMIN:
-            return render(request, NO_ACCESS_TEMPLATE, {"school": self.school}, status=403)
+        if answer := refusal(request, self.school):
+            return answer
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context["school"] = self.school
         return context
+
+
+def school_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The same rule for a function view whose URL has `school_slug`: the view is called
+    as `view(request, school, **other_url_kwargs)`."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, school_slug: str, **kwargs: Any) -> HttpResponseBase:
+        school = get_object_or_404(School, slug=school_slug)
+        return refusal(request, school) or view(request, school, **kwargs)
+
+    return wrapper

@@ -25,11 +25,11 @@ def classes_with_counts(school: School, *, archived: bool = False) -> QuerySet[S
 
 
 def year_groups_with_counts(school: School) -> QuerySet[YearGroup]:
-    return YearGroup.objects.filter(school=school).annotate(
-        pupil_count=Count(
-            "pupils",
-            filter=Q(pupils__archived_at__isnull=True, pupils__role=User.Role.PUPIL),
-        )
+    active_pupils = Q(pupils__archived_at__isnull=True, pupils__role=User.Role.PUPIL)
+    return (
+        YearGroup.objects.filter(school=school)
+        .annotate(pupil_count=Count("pupils", filter=active_pupils))
+        .order_by("position")  # Meta.ordering does not apply to a GROUP BY query
     )
 
 

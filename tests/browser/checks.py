@@ -1,6 +1,6 @@
 """What every page a browser test visits must pass: axe-core finds no serious or critical
-violation, and at 320 px wide nothing scrolls sideways. A screenshot of each (tablet and
-320 px) goes to artifacts/browser/ on every run, for people to look at."""
+violation, and on a tablet or at 320 px wide nothing scrolls sideways. A screenshot of
+each (at each size) goes to artifacts/browser/ on every run, for people to look at."""
 
 from __future__ import annotations
 
@@ -12,22 +12,27 @@ from playwright.sync_api import Page, ViewportSize
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
 NARROW = ViewportSize(width=320, height=640)
+TABLET_UPRIGHT = ViewportSize(width=768, height=1024)
 BLOCKING = {"serious", "critical"}
 
 
 def check_page(page: Page, name: str, *, axe: bool = True) -> None:
     """Screenshots the page as it is, runs axe on it (not possible with JavaScript off),
-    then checks and screenshots it at 320 px wide, and puts the viewport back."""
+    then checks and screenshots it on a tablet held upright and at 320 px wide, and puts
+    the viewport back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     if axe:
         assert_accessible(page, name)
     viewport = page.viewport_size
-    page.set_viewport_size(NARROW)
     try:
-        page.screenshot(path=SCREENSHOTS / f"{name}-320px.png", full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= NARROW["width"], f"{name} scrolls sideways at 320 px ({width} px wide)"
+        for size, label in ((TABLET_UPRIGHT, "tablet"), (NARROW, "320px")):
+            page.set_viewport_size(size)
+            page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"], (
+                f"{name} scrolls sideways at {size['width']} px ({width})"
+            )
     finally:
         if viewport:
             page.set_viewport_size(viewport)

@@ -4,15 +4,10 @@ checked with axe-core and at 320 px wide, and screenshotted under artifacts/brow
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
-
-# Playwright's sync API runs an event loop in this thread; the tests still use the ORM
-# from it, between browser steps, which Django would otherwise refuse as "async".
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,8 +23,21 @@ CHROMIUM_ARGS = [
 TABLET = ViewportSize(width=1024, height=768)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; the tests still use the
+    ORM from it, between browser steps, which Django would otherwise refuse as "async".
+    Only while a browser module runs: nothing else (a subprocess's check --deploy) may
+    see it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup: None, live_server: object) -> Iterator[Browser]:
+    """Chromium for one test module. Started after the test database and live server
+    (session fixtures), so that they are made outside Playwright's event loop."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -8,10 +8,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 
 from tests.fixtures_pages import page_text
 from tests.users.factories import SchoolClassFactory, UserFactory
+from users.access import school_admin_required
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +127,29 @@ def test_the_schools_administrator_gets_the_page(admin_page_client, objects, nam
     assert "Signed in as" in content
     assert "Alex Admin" in content
     assert 'href="#main"' in content  # the skip link
+
+
+@school_admin_required
+def a_function_view(request, school, pk):
+    return HttpResponse(f"{school.slug} {pk}")
+
+
+def call_function_view(rf, user, slug="oakfield"):
+    request = rf.get(f"/s/{slug}/thing/7/")
+    request.user = user
+    request.session = {}
+    return a_function_view(request, school_slug=slug, pk=7)
+
+
+def test_the_decorator_lets_the_schools_administrator_in(rf, school_admin):
+    assert call_function_view(rf, school_admin).content == b"oakfield 7"
+
+
+def test_the_decorator_applies_the_same_rules(rf, page_school, other_admin, support_user):
+    anonymous = call_function_view(rf, AnonymousUser())
+    assert anonymous["Location"].startswith("/s/oakfield/?next=")
+    pupil = UserFactory.create(school=page_school, username="SamP")
+    assert call_function_view(rf, pupil).status_code == 403
+    assert call_function_view(rf, support_user)["Location"] == reverse("admin:index")
+    with pytest.raises(Http404):
+        call_function_view(rf, other_admin)

@@ -196,3 +196,13 @@ def test_reactivate_is_post_only(admin_page_client, page_school):
         reverse("users:account_reactivate", args=["oakfield", gone.pk])
     )
     assert response.status_code == 405
+
+
+def test_year_groups_are_in_school_order_with_their_pupils(admin_page_client, page_school):
+    year6 = YearGroupFactory.create(school=page_school, code="6", name="Year 6", position=8)
+    YearGroupFactory.create(school=page_school, code="R", name="Reception", position=2)
+    pupil(page_school, "Ada", "Lovelace", "AdaL", year_group=year6)
+    pupil(page_school, "Cy", "Gone", "CyG", year_group=year6, archived_at=timezone.now())
+    response = admin_page_client.get(reverse("users:manage", args=["oakfield"]))
+    years = [(year.name, year.pupil_count) for year in response.context["year_groups"]]
+    assert years == [("Reception", 0), ("Year 6", 1)]
