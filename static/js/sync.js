@@ -40,11 +40,13 @@
         });
     };
     var timer = null;
-    form.addEventListener("input", function (event) {
+    var changed = function (event) {
       if (!/_(format|template)$/.test(event.target.name || "")) { return; }
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, 300);
-    });
+    };
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
   }
 
   // "Print this list" buttons.

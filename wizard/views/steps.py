@@ -27,7 +27,9 @@ from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from users.access import SchoolAdminRequiredMixin
+from users.credentials import PASSWORD_FORMATS
 from users.models import User
+from users.usernames import PRESETS
 from users.vocabulary import Role
 from wizard.forms import (
     PasswordsForm,
@@ -39,13 +41,16 @@ from wizard.forms import (
 )
 from wizard.models import SyncChange, SyncRun
 from wizard.planner.types import (
+    STAFF_SCOPE_LABELS,
     AccountChange,
     Category,
     Decisions,
     PlanSettings,
+    StaffScope,
     SyncPlan,
     decision_key,
 )
+from wizard.planner.years import nc_year_name, nc_year_position
 from wizard.services import background
 from wizard.services.choices import RunChoices, username_examples
 from wizard.services.lifecycle import SyncError
@@ -258,7 +263,7 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             "view": PlanView.of(plan, today=timezone.localdate(), grace_days=grace),
             "duplicates": self._duplicate_lines(plan),
             "counts": SummaryCounts.of(plan.counts()),
-            "settings": self._settings(),
+            "choices_made": _choices_made(self._settings(), _has_subjects(self)),
             "matched": _matched(links),
             "can_match": User.objects.filter(
                 school=self.school, archived_at__isnull=True, mis_id="", mis_external_id=""
@@ -300,6 +305,48 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         if self._finished:
             self.storage.reset()
         return response
+
+
+def _choices_made(settings: PlanSettings, subjects: bool) -> list[tuple[str, str, str]]:
+    """(what, the choice in words, the step that changes it) for "check your answers"."""
+    scope = STAFF_SCOPE_LABELS[StaffScope(settings.staff_scope)].lower()
+    lines = [
+        ("Pupil usernames", _format_words(settings.pupil_username_format), "usernames"),
+        (
+            "Staff usernames",
+            f"{_format_words(settings.staff_username_format)}; {scope}",
+            "usernames",
+        ),
+        (
+            "Passwords",
+            "; ".join(
+                f"{nc_year_name(code)}: {PASSWORD_FORMATS.get(fmt, fmt)}"
+                for code, fmt in sorted(
+                    settings.password_formats.items(), key=lambda item: nc_year_position(item[0])
+                )
+            )
+            or "the usual formats",
+            "passwords",
+        ),
+        (
+            "Year groups",
+            "; ".join(
+                f"{name} \u2192 {nc_year_name(code) if code else 'not imported'}"
+                for name, code in settings.year_mapping.items()
+            ),
+            "years",
+        ),
+    ]
+    if subjects:
+        count = len(settings.subject_groups)
+        lines.append(
+            ("Subject groups", f"{count} teaching group{'s' if count != 1 else ''}", "subjects")
+        )
+    return lines
+
+
+def _format_words(username_format: str) -> str:
+    return PRESETS.get(username_format) or f"Custom: {username_format}"
 
 
 def _matched(links: dict[str, int]) -> list[tuple[str, User]]:
