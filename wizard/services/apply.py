@@ -147,9 +147,7 @@ def _apply_plan(run: SyncRun, school: School, stored: StoredPlan) -> None:
     memberships.memberships_apply(applied=changed + created, class_ids=class_ids)
     _remember_not_duplicates(school, stored)
     _record_written(stored)
-    SyncChange.objects.bulk_update(
-        stored.rows(), ["account", "school_class", "prior", "written"], batch_size=1000
-    )
+    SyncChange.objects.bulk_update(stored.rows(), ["account", "school_class", "prior", "written"])
 
 
 def _existing_accounts_update(

@@ -40,8 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Database: {connection.vendor}")
-        big = self._school(options["pupils"], options["staff"], options["phase"], "9990001")
-        small = self._school(options["small"], 20, options["phase"], "9990002")
+        big = school_rows(options["pupils"], options["staff"], options["phase"], "9990001")
+        small = school_rows(options["small"], 20, options["phase"], "9990002")
         try:
             with FakeXodServer(_dataset(big + small)) as server:
                 settings.XOD_RELYING_PARTY = "benchmark.localhost"
@@ -51,32 +51,10 @@ class Command(BaseCommand):
             for estab in ("9990001", "9990002"):
                 _delete_school(estab)
 
-    def _school(self, pupils: int, staff: int, phase: str, estab: str) -> list[dict[str, Any]]:
-        data = generate_dataset(
-            pupils=pupils,
-            staff=staff,
-            phase=phase,
-            seed=1,
-            estab=estab,
-            secret=SECRET,
-            relying_party="benchmark.localhost",
-        )
-        schools: list[dict[str, Any]] = data["schools"]
-        return schools
-
     def _time_and_count(self, server: FakeXodServer, options: dict[str, Any]) -> None:
         for estab in ("9990001", "9990002"):
             _delete_school(estab)
-            call_command(
-                "school_connect",
-                "--estab",
-                estab,
-                "--secret",
-                SECRET,
-                "--base-url",
-                server.base_url,
-                stdout=io.StringIO(),
-            )
+            school_connect(estab, server.base_url)
         first, queries_big = _sync(School.objects.get(estab="9990001"))
         again, _ = _sync(School.objects.get(estab="9990001"))
         _, queries_small = _sync(School.objects.get(estab="9990002"))
@@ -88,6 +66,36 @@ class Command(BaseCommand):
             f"Queries applying a first sync: {queries_small} for {options['small']} pupils, "
             f"{queries_big} for {options['pupils']} pupils"
         )
+
+
+def school_rows(pupils: int, staff: int, phase: str, estab: str) -> list[dict[str, Any]]:
+    """A generated school's dataset entries, for the fake XoD."""
+    data = generate_dataset(
+        pupils=pupils,
+        staff=staff,
+        phase=phase,
+        seed=1,
+        estab=estab,
+        secret=SECRET,
+        relying_party="benchmark.localhost",
+    )
+    schools: list[dict[str, Any]] = data["schools"]
+    return schools
+
+
+def school_connect(estab: str, base_url: str) -> School:
+    """The school of `estab`, connected to the fake XoD at `base_url`."""
+    call_command(
+        "school_connect",
+        "--estab",
+        estab,
+        "--secret",
+        SECRET,
+        "--base-url",
+        base_url,
+        stdout=io.StringIO(),
+    )
+    return School.objects.get(estab=estab)
 
 
 def _dataset(schools: list[dict[str, Any]]) -> dict[str, Any]:
