@@ -1,4 +1,4 @@
-"""Who may open a school administrator's pages.
+"""Who may open a school administrator's pages, and a teacher's.
 
 Every such page has the school's slug in its address (`/s/<school_slug>/...`), so an
 anonymous visitor can be sent to that school's own sign-in page. Then:
@@ -7,6 +7,11 @@ anonymous visitor can be sent to that school's own sign-in page. Then:
 - anyone of another school gets a 404, as for any object of another school;
 - pupils and staff of the school get a page saying they have no access (403);
 - the school's administrators get the page, with `self.school` set.
+
+Teachers' pages (their classes' pupils: cards, password resets, unlocking) let the
+school's staff in too, and the view then shows a member of staff only what
+`classes_run_by` and `may_manage_pupil` allow: the classes they teach and those classes'
+pupils. Another class's pupil is a 404 for them, as another school's is.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from users.models import School, User
+from users.models import ClassMembership, School, SchoolClass, User
 
 NO_ACCESS_TEMPLATE = "users/no_access.html"
 
@@ -64,6 +70,49 @@ class SchoolAdminRequiredMixin:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context["school"] = self.school
         return context
+
+
+def staff_refusal(request: HttpRequest, school: School) -> HttpResponseBase | None:
+    """As `refusal`, but the school's staff get in too (then see only their classes)."""
+    user = request.user
+    if user.is_authenticated and user.school_id == school.pk and user.role == User.Role.STAFF:
+        return None
+    return refusal(request, school)
+
+
+class SchoolStaffRequiredMixin(SchoolAdminRequiredMixin):
+    """For teachers' pages: the school's administrators and staff get in. Views must
+    show staff only `classes_run_by(user)` and pupils for whom `may_manage_pupil`."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.school = get_object_or_404(School, slug=kwargs["school_slug"])
+        if answer := staff_refusal(request, self.school):
+            return answer
+        return super(SchoolAdminRequiredMixin, self).dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def classes_run_by(user: User) -> QuerySet[SchoolClass]:
+    """The live classes `user` may manage: every class of their school for an
+    administrator, the classes they teach for a member of staff, none for others."""
+    if user.school_id is None:
+        return SchoolClass.objects.none()
+    classes = SchoolClass.objects.filter(school_id=user.school_id, archived=False)
+    if user.role == User.Role.ADMIN:
+        return classes
+    if user.role == User.Role.STAFF:
+        return classes.filter(
+            memberships__user=user, memberships__role=ClassMembership.Role.TEACHER
+        ).distinct()
+    return classes.none()
+
+
+def may_manage_pupil(user: User, pupil: User) -> bool:
+    """Whether `user` may print `pupil`'s card, reset their password or unlock them."""
+    if pupil.school_id != user.school_id or pupil.role != User.Role.PUPIL:
+        return False
+    if user.role == User.Role.ADMIN:
+        return True
+    return classes_run_by(user).filter(memberships__user=pupil).exists()
 
 
 def school_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -153,3 +153,28 @@ def test_the_decorator_applies_the_same_rules(rf, page_school, other_admin, supp
     assert call_function_view(rf, support_user)["Location"] == reverse("admin:index")
     with pytest.raises(Http404):
         call_function_view(rf, other_admin)
+
+
+def test_staff_manage_only_the_pupils_of_the_classes_they_teach(page_school, other_school):
+    from users.access import classes_run_by, may_manage_pupil
+    from users.models import ClassMembership
+
+    teacher = UserFactory.create(school=page_school, role=User.Role.STAFF, username="TTeach")
+    theirs = SchoolClassFactory.create(school=page_school, name="3AB")
+    other = SchoolClassFactory.create(school=page_school, name="4CD")
+    ClassMembership.objects.create(user=teacher, school_class=theirs, role="teacher")
+    in_theirs = UserFactory.create(school=page_school, username="Ann")
+    in_other = UserFactory.create(school=page_school, username="Ben")
+    ClassMembership.objects.create(user=in_theirs, school_class=theirs)
+    ClassMembership.objects.create(user=in_other, school_class=other)
+    admin = UserFactory.create(school=page_school, role=User.Role.ADMIN, username="Head")
+    elsewhere = UserFactory.create(school=other_school, username="Cat")
+
+    assert list(classes_run_by(teacher)) == [theirs]
+    assert set(classes_run_by(admin)) == {theirs, other}
+    assert not classes_run_by(in_theirs).exists()
+    assert may_manage_pupil(teacher, in_theirs)
+    assert not may_manage_pupil(teacher, in_other)
+    assert may_manage_pupil(admin, in_other)
+    assert not may_manage_pupil(admin, elsewhere)
+    assert not may_manage_pupil(teacher, admin)
