@@ -144,6 +144,10 @@ def test_first_sync_with_duplicates_then_history_and_undo(page: Page, live_serve
     assert SchoolClass.objects.filter(school=school, name="4ES", mis_id="RG-4ES").exists()
     assert SchoolClass.objects.filter(school=school, name="4 Maths").exists()
 
+    page.get_by_role("link", name="New pupils").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Changes of sync #{run.pk}")
+    check_page(page, "wizard-09-changes")
+    page.get_by_role("link", name=f"Back to sync #{run.pk}").click()
     page.get_by_role("link", name="All syncs").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sync history")
     check_page(page, "wizard-10-history")
@@ -193,3 +197,17 @@ def test_another_schools_administrator_gets_404_for_this_schools_run(
         assert response is not None
         assert response.status == 404
     context.close()
+
+
+def test_a_failed_read_says_why_and_offers_to_try_again(page: Page, live_server, school, fake_xod):
+    fake_xod.app.pause_authorisation(fake_xod.estab)
+    sign_in(page, live_server)
+    page.get_by_text("Import/Sync").click()
+    page.get_by_role("link", name="MIS Sync Wizard").click()
+    page.get_by_role("button", name="Start: read the MIS").click()
+    expect(page.get_by_role("alert")).to_contain_text("This sync did not finish")
+    expect(page.get_by_role("alert")).to_contain_text("paused")
+    check_page(page, "wizard-14-failed")
+    fake_xod.app.pause_authorisation(fake_xod.estab, False)
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator(".step-indicator")).to_have_text("Step 1 of 5")

@@ -242,3 +242,19 @@ def test_the_command_and_the_worker_save_the_same_settings(school, xod):
     assert apply_sync_run.apply(args=(run.pk,)).get() == Status.APPLIED
 
     assert _saved(school) == by_command
+
+
+def test_the_undo_preview_says_what_undo_would_keep_and_changes_nothing(school, xod, school_data):
+    from wizard.services.undo import sync_run_undo_preview
+
+    mis_sync()
+    serve(xod, a_changed_feed(school_data))
+    run = SyncRun.objects.get(pk=mis_sync("--confirm-brake")["run_id"])
+    User.objects.filter(mis_id="201", role="staff").update(email="e.stone@school.example")
+
+    report = sync_run_undo_preview(run=run)
+
+    assert report.kept == [{"username": "EStone", "fields": ["email"]}]
+    run.refresh_from_db()
+    assert run.status == Status.APPLIED
+    assert User.objects.get(mis_id="106").archived_at is not None  # nothing was undone

@@ -83,6 +83,23 @@ def sync_run_undo(*, run: SyncRun) -> UndoReport:
     return report
 
 
+class _Preview(Exception):
+    """Rolls back an undo done only to see what it would keep."""
+
+
+def sync_run_undo_preview(*, run: SyncRun) -> UndoReport:
+    """What undoing `run` would keep and could not find, changing nothing: the undo is
+    done inside a transaction that is then rolled back. Raises SyncError as undo does."""
+    report = UndoReport()
+    try:
+        with transaction.atomic():
+            report = sync_run_undo(run=run)
+            raise _Preview
+    except _Preview:
+        run.refresh_from_db()
+    return report
+
+
 def _refuse_if_later_run(run: SyncRun) -> None:
     """Undo restores what this run found; a later applied run that changed anything
     (accounts, or classes this run made) was built on this one, so it goes first."""

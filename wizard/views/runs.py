@@ -180,6 +180,10 @@ class UndoView(RunMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = self.get_run()
         context.update(run=run, counts=SummaryCounts.of(run.counts))
+        try:
+            context["will_keep"] = undo.sync_run_undo_preview(run=run)
+        except SyncError as error:
+            context["refused"] = str(error)
         context["classes_made"] = run.changes.filter(
             target=SyncChange.Target.CLASS, kind=ClassCategory.NEW
         ).count()
