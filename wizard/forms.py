@@ -133,10 +133,10 @@ class SubjectsForm(forms.Form):
         saved = set(choices.saved.subject_groups)
         for index, subject in enumerate(self.subjects):
             self.fields[f"all_{index}"] = forms.BooleanField(
-                label=f"All {subject.name} groups", required=False
+                label=f"Select all {subject.name} groups", required=False
             )
             self.fields[f"subject_{index}"] = forms.MultipleChoiceField(
-                label=subject.name,
+                label=f"{subject.name} groups",
                 choices=[
                     (g.mis_id, _group_label(g.name, len(g.pupil_ids))) for g in subject.groups
                 ],
@@ -144,6 +144,13 @@ class SubjectsForm(forms.Form):
                 required=False,
                 initial=[g.mis_id for g in subject.groups if g.mis_id in saved],
             )
+
+    def by_subject(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        """(subject, its "select all" box, its groups) for the page."""
+        return [
+            (subject.name, self[f"all_{index}"], self[f"subject_{index}"])
+            for index, subject in enumerate(self.subjects)
+        ]
 
     def subject_groups(self) -> list[str]:
         chosen: list[str] = []

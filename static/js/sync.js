@@ -49,6 +49,17 @@
     form.addEventListener("change", changed);
   }
 
+  // Subject groups: "Select all" ticks (or clears) every group of its subject.
+  document.querySelectorAll(".subject").forEach(function (section) {
+    var all = section.querySelector("input[name$='-all_'], input[name*='-all_']");
+    if (!all) { return; }
+    all.addEventListener("change", function () {
+      section.querySelectorAll("input[name*='-subject_']").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+
   // "Print this list" buttons.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
