@@ -29,6 +29,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 from users.access import SchoolAdminRequiredMixin
 from users.credentials import PASSWORD_FORMATS
 from users.models import User
+from users.pictures import pictures_of
 from users.usernames import PRESETS
 from users.vocabulary import Role
 from wizard.forms import (
@@ -231,6 +232,8 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         context.update(run=self.run, step_title=TITLES[step], titles=TITLES)
         if step == "usernames":
             context["examples"] = self._username_examples(form)
+        elif step == "passwords":
+            context["pin_example"] = pictures_of("37")
         elif step == "years":
             context["unmapped"] = form.unmapped()
         elif step == "summary":
