@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, connect, runs, steps
+from .views import accounts, connect, match, runs, steps
 
 app_name = "wizard"
 school = "s/<slug:school_slug>/"
@@ -14,7 +14,7 @@ urlpatterns = [
     path(f"{run}changes/", runs.RunChangesView.as_view(), name="changes"),
     path(f"{run}undo/", runs.UndoView.as_view(), name="undo"),
     path(f"{run}steps/<str:step>/", sync_wizard, name="step"),
-    path(f"{run}match/<str:role>/<path:mis_id>", steps.MatchView.as_view(), name="match"),
+    path(f"{run}match/<str:role>/<path:mis_id>", match.MatchView.as_view(), name="match"),
     path(f"{school}connect/", connect.ConnectView.as_view(), name="connect"),
     path(f"{school}accounts/add/", accounts.AccountAddView.as_view(), name="account_add"),
     path(

@@ -15,22 +15,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import TemplateView
-from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from users.access import SchoolAdminRequiredMixin
-from users.credentials import PASSWORD_FORMATS
 from users.models import User
 from users.pictures import pictures_of
-from users.usernames import PRESETS
 from users.vocabulary import Role
 from wizard.forms import (
     PasswordsForm,
@@ -40,26 +34,23 @@ from wizard.forms import (
     YearsForm,
     answers_to_decisions,
 )
-from wizard.models import SyncChange, SyncRun
+from wizard.models import SyncRun
 from wizard.planner.types import (
-    STAFF_SCOPE_LABELS,
     AccountChange,
-    Category,
     Decisions,
     PlanSettings,
-    StaffScope,
     SyncPlan,
     decision_key,
 )
-from wizard.planner.years import nc_year_name, nc_year_position
 from wizard.services import background
 from wizard.services.choices import RunChoices, username_examples
 from wizard.services.lifecycle import SyncError
 from wizard.services.runs import run_settings
 from wizard.services.selectors import sync_settings_of
 from wizard.services.sync import plan_fingerprint, sync_review
+from wizard.views.match import LINKS
 from wizard.views.runs import run_url
-from wizard.views.summary import PlanView, SummaryCounts
+from wizard.views.summary import PlanView, SummaryCounts, choices_made
 
 STEPS = [
     ("usernames", UsernamesForm),
@@ -80,7 +71,6 @@ CHANGED_SINCE = (
     "of your answers, another sync or a change by hand). Check them below, then finish."
 )
 NOT_READY = "This sync is not waiting for your choices any more."
-LINKS = "links"  # the matches made by hand, in the wizard's storage (extra_data)
 ANSWERS = ("duplicate_", "resolve_all", "confirm_brake")  # the summary's own answers
 
 
@@ -266,7 +256,7 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             "view": PlanView.of(plan, today=timezone.localdate(), grace_days=grace),
             "duplicates": self._duplicate_lines(plan),
             "counts": SummaryCounts.of(plan.counts()),
-            "choices_made": _choices_made(self._settings(), _has_subjects(self)),
+            "choices_made": choices_made(self._settings(), _has_subjects(self)),
             "matched": _matched(links),
             "can_match": User.objects.filter(
                 school=self.school, archived_at__isnull=True, mis_id="", mis_external_id=""
@@ -310,128 +300,6 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         return response
 
 
-def _choices_made(settings: PlanSettings, subjects: bool) -> list[tuple[str, str, str]]:
-    """(what, the choice in words, the step that changes it) for "check your answers"."""
-    scope = STAFF_SCOPE_LABELS[StaffScope(settings.staff_scope)].lower()
-    lines = [
-        ("Pupil usernames", _format_words(settings.pupil_username_format), "usernames"),
-        (
-            "Staff usernames",
-            f"{_format_words(settings.staff_username_format)}; {scope}",
-            "usernames",
-        ),
-        (
-            "Passwords",
-            "; ".join(
-                f"{nc_year_name(code)}: {PASSWORD_FORMATS.get(fmt, fmt)}"
-                for code, fmt in sorted(
-                    settings.password_formats.items(), key=lambda item: nc_year_position(item[0])
-                )
-            )
-            or "the usual formats",
-            "passwords",
-        ),
-        (
-            "Year groups",
-            "; ".join(
-                f"{name} \u2192 {nc_year_name(code) if code else 'not imported'}"
-                for name, code in settings.year_mapping.items()
-            ),
-            "years",
-        ),
-    ]
-    if subjects:
-        count = len(settings.subject_groups)
-        lines.append(
-            ("Subject groups", f"{count} teaching group{'s' if count != 1 else ''}", "subjects")
-        )
-    return lines
-
-
-def _format_words(username_format: str) -> str:
-    return PRESETS.get(username_format) or f"Custom: {username_format}"
-
-
 def _matched(links: dict[str, int]) -> list[tuple[str, User]]:
     accounts = User.objects.in_bulk(list(links.values()))
     return [(key, accounts[pk]) for key, pk in links.items() if pk in accounts]
-
-
-class MatchForm(forms.Form):
-    account = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class MatchView(SchoolAdminRequiredMixin, TemplateView):
-    """Match by hand: a new person of the summary is the same as an existing account that
-    is not linked to the MIS (a pupil whose name changed since the account was typed in)."""
-
-    template_name = "wizard/match.html"
-
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self.key = decision_key(kwargs["role"], kwargs["mis_id"])
-
-    def _run(self) -> SyncRun:
-        return get_object_or_404(SyncRun, pk=self.kwargs["run_id"], school=self.school)
-
-    def _person(self, run: SyncRun) -> SyncChange:
-        person = run.changes.filter(
-            kind=Category.NEW, role=self.kwargs["role"], mis_id=self.kwargs["mis_id"]
-        ).first()
-        if person is None:
-            raise Http404("This person is not new in this sync.")
-        return person
-
-    def _unlinked(self) -> QuerySet[User]:
-        """The accounts a new person may be matched to: unlinked, unarchived, same role."""
-        return User.objects.filter(
-            school=self.school,
-            role=self.kwargs["role"],
-            archived_at__isnull=True,
-            mis_id="",
-            mis_external_id="",
-        )
-
-    def _candidates(self, query: str) -> QuerySet[User]:
-        accounts = self._unlinked()
-        if query:
-            accounts = accounts.filter(
-                Q(username__icontains=query)
-                | Q(forename__icontains=query)
-                | Q(surname__icontains=query)
-            )
-        return accounts.select_related("year_group").order_by("surname", "forename")[:50]
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        run = self._run()
-        query = self.request.GET.get("q", "").strip()
-        context.update(
-            run=run,
-            person=self._person(run),
-            query=query,
-            candidates=self._candidates(query),
-            back=reverse("wizard:step", args=[self.school.slug, run.pk, "summary"]),
-        )
-        return context
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        run = self._run()
-        self._person(run)
-        form = MatchForm(request.POST)
-        back = reverse("wizard:step", args=[self.school.slug, run.pk, "summary"])
-        if form.is_valid():
-            account = self._unlinked().filter(pk=form.cleaned_data["account"]).first()
-            if account is not None:
-                _store_link(request, run, self.key, account.pk)
-        return redirect(back)
-
-
-def _store_link(request: HttpRequest, run: SyncRun, key: str, account_id: int) -> None:
-    """Keeps a match by hand in the wizard's own storage for this run (its extra data)."""
-    storage = SessionStorage(f"sync_{run.pk}", request)
-    storage.extra_data = {
-        **storage.extra_data,
-        LINKS: {**storage.extra_data.get(LINKS, {}), key: account_id},
-    }
-    request.session.modified = True

@@ -6,8 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from users.credentials import PASSWORD_FORMATS
+from users.usernames import PRESETS
 from users.vocabulary import Role
-from wizard.planner.types import AccountChange, Category, ClassCategory, ClassChange, SyncPlan
+from wizard.planner.types import (
+    STAFF_SCOPE_LABELS,
+    AccountChange,
+    Category,
+    ClassCategory,
+    ClassChange,
+    PlanSettings,
+    StaffScope,
+    SyncPlan,
+)
+from wizard.planner.years import nc_year_name, nc_year_position
 
 # In the order the summary lists them; the keys are the run's counts (SyncPlan.counts).
 COUNT_LABELS = {
@@ -121,3 +133,45 @@ class PlanView:
             classes=classes,
             purge_on=today + timedelta(days=grace_days),
         )
+
+
+def choices_made(settings: PlanSettings, subjects: bool) -> list[tuple[str, str, str]]:
+    """(what, the choice in words, the step that changes it) for "check your answers"."""
+    scope = STAFF_SCOPE_LABELS[StaffScope(settings.staff_scope)].lower()
+    lines = [
+        ("Pupil usernames", format_words(settings.pupil_username_format), "usernames"),
+        (
+            "Staff usernames",
+            f"{format_words(settings.staff_username_format)}; {scope}",
+            "usernames",
+        ),
+        (
+            "Passwords",
+            "; ".join(
+                f"{nc_year_name(code)}: {PASSWORD_FORMATS.get(fmt, fmt)}"
+                for code, fmt in sorted(
+                    settings.password_formats.items(), key=lambda item: nc_year_position(item[0])
+                )
+            )
+            or "the usual formats",
+            "passwords",
+        ),
+        (
+            "Year groups",
+            "; ".join(
+                f"{name} \u2192 {nc_year_name(code) if code else 'not imported'}"
+                for name, code in settings.year_mapping.items()
+            ),
+            "years",
+        ),
+    ]
+    if subjects:
+        count = len(settings.subject_groups)
+        lines.append(
+            ("Subject groups", f"{count} teaching group{'s' if count != 1 else ''}", "subjects")
+        )
+    return lines
+
+
+def format_words(username_format: str) -> str:
+    return PRESETS.get(username_format) or f"Custom: {username_format}"
