@@ -60,11 +60,18 @@ class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
     def undo(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
         for run in queryset.order_by("-applied_at"):
             try:
-                sync_run_undo(run=run)
+                report = sync_run_undo(run=run)
             except SyncError as error:
                 self.message_user(request, f"Sync #{run.pk}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, f"Sync #{run.pk} was undone.", messages.SUCCESS)
+                continue
+            self.message_user(request, f"Sync #{run.pk} was undone.", messages.SUCCESS)
+            for kept in report.kept:
+                fields = ", ".join(kept["fields"])
+                self.message_user(
+                    request, f"Kept (changed since): {kept['username']}: {fields}", messages.WARNING
+                )
+            for name in report.missing:
+                self.message_user(request, f"Not found (deleted since): {name}", messages.WARNING)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Only for the undo action: every field stays read-only (get_readonly_fields).

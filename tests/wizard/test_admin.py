@@ -73,3 +73,18 @@ def test_staff_who_may_only_view_runs_cannot_undo(school, client):
 
     run.refresh_from_db()
     assert run.status == SyncRun.Status.APPLIED
+
+
+def test_the_undo_action_lists_what_it_kept(school, support, xod, school_data):
+    from tests.wizard.conftest import serve
+    from tests.wizard.test_engine_paths import a_changed_feed
+
+    mis_sync()
+    serve(xod, a_changed_feed(school_data))
+    run_id = mis_sync("--confirm-brake")["run_id"]
+    User.objects.filter(mis_id="201", role="staff").update(email="e.stone@school.example")
+    response = support.post(
+        "/admin/wizard/syncrun/", {"action": "undo", "_selected_action": [run_id]}, follow=True
+    )
+    assert f"Sync #{run_id} was undone.".encode() in response.content
+    assert b"Kept (changed since): EStone: email" in response.content
