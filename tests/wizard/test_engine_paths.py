@@ -258,3 +258,18 @@ def test_the_undo_preview_says_what_undo_would_keep_and_changes_nothing(school, 
     run.refresh_from_db()
     assert run.status == Status.APPLIED
     assert User.objects.get(mis_id="106").archived_at is not None  # nothing was undone
+
+
+def test_undo_then_sync_again_links_the_hand_made_class_again(school):
+    from users.models import SchoolClass
+
+    SchoolClass.objects.create(school=school, name="4ES")
+    first = mis_sync()["run_id"]
+    assert SchoolClass.objects.get(school=school, name="4ES").mis_id == "RG-4ES"
+    undo_json(first)
+    assert SchoolClass.objects.get(school=school, name="4ES").mis_id == ""
+
+    mis_sync()
+
+    classes = SchoolClass.objects.filter(school=school, name="4ES")
+    assert [(c.mis_id, c.archived) for c in classes] == [("RG-4ES", False)]

@@ -1,4 +1,4 @@
-"""Classes: matched by MIS id, by name to hand-made classes on the first sync only."""
+"""Classes: matched by MIS id, else by name to a hand-made class."""
 
 from __future__ import annotations
 
@@ -68,18 +68,23 @@ def test_on_the_first_sync_hand_made_classes_are_linked_by_exact_name_and_kind()
     assert classes["t-1"].category == ClassCategory.NEW
 
 
-def test_after_the_first_sync_names_no_longer_link() -> None:
+def test_after_the_first_sync_a_hand_made_class_of_an_unlinked_group_still_links() -> None:
+    # As after an undo gave the class back to the school: linking it again avoids a
+    # second "4ES"; a group already linked to a class never takes a hand-made one.
     local = [
         LocalClass(1, "5B", "registration", mis_id="reg-5B"),
         LocalClass(2, "4ES", "registration"),
+        LocalClass(3, "5B", "registration"),
     ]
 
     plan = build_plan(SNAP, [], SETTINGS, classes=local)
 
     classes = by_mis_id(plan)
-    assert classes["reg-4ES"].category == ClassCategory.NEW
+    assert classes["reg-4ES"].category == ClassCategory.LINKED
+    assert classes["reg-4ES"].class_id == 2
     assert classes["reg-5B"].category == ClassCategory.ARCHIVED
     assert classes["reg-5B"].after == {"archived": True}
+    assert 3 not in {c.class_id for c in plan.classes}
 
 
 def test_classes_are_matched_by_mis_id_and_updated() -> None:

@@ -350,3 +350,23 @@ def test_another_schools_administrator_gets_404_for_this_schools_run(
     match = reverse("wizard:match", args=[other, run.pk, "pupil", "101"])
     assert client.get(match).status_code == 404
     assert not SchoolClass.objects.exists()
+
+
+def test_match_by_hand_never_offers_an_account_already_claimed(
+    school, browser, settings, django_capture_on_commit_callbacks
+):
+    UserFactory.create(school=school, username="zoe", forename="Zoe", surname="OBrien")
+    free = UserFactory.create(school=school, username="jj", forename="Jo", surname="Jones")
+    run = sync_prepare(school=school)
+    walk_to_summary(browser, run)
+    match_104 = reverse("wizard:match", args=[school.slug, run.pk, "pupil", "101"])
+    offered = browser.get(match_104).context["candidates"]
+    assert [a.username for a in offered] == ["jj"]  # zoe is 104's possible duplicate
+
+    browser.post(match_104, {"account": free.pk})
+    match_102 = reverse("wizard:match", args=[school.slug, run.pk, "pupil", "102"])
+    assert list(browser.get(match_102).context["candidates"]) == []
+    browser.post(match_102, {"account": free.pk})  # refused: taken by 101 already
+    summary = page_text(browser.get(step_url(run, "summary")))
+    assert "John Smith will take over <strong>jj</strong>" in summary
+    assert "Jack Smith will take over" not in summary

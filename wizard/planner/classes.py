@@ -1,10 +1,13 @@
 """Which MIS groups become which local classes.
 
 A group is matched to a local class by MIS id (an archived class whose group is back is
-restored). Only on a school's first sync, when no local class has an MIS id yet, a group
-may instead take over a class made by hand (no MIS id, not archived) of the same kind and
-exactly the same name: the class keeps its id and members and is LINKED. Anything else is
-NEW. Active local classes linked to the MIS whose group is not imported are ARCHIVED.
+restored). A group that no local class is linked to may instead take over a class made by
+hand (no MIS id, not archived) of the same kind and exactly the same name: the class keeps
+its id and members and is LINKED. That is what the school is told to prepare before its
+first sync, and it also re-links a class that an undo gave back to the school, or one
+typed in by hand before its group appeared in the MIS, instead of making a second class
+of the same name. Anything else is NEW. Active local classes linked to the MIS whose
+group is not imported are ARCHIVED.
 
 A class's name and subject are cut to the 100 characters the database holds (always the
 same way, so a long name is not seen as changed on every sync). Groups whose MIS id is
@@ -58,7 +61,7 @@ def plan_classes(
     for local in ordered:
         if local.mis_id:
             by_mis_id.setdefault(local.mis_id, local)
-    hand_made = _hand_made(ordered) if not by_mis_id else {}
+    hand_made = _hand_made(ordered)
     changes: list[ClassChange] = []
     tracked: dict[int, str] = {}
     for group in sorted(groups.values(), key=_group_order):

@@ -47,18 +47,22 @@ class MatchView(SchoolAdminRequiredMixin, TemplateView):
             raise Http404("This person is not new in this sync.")
         return person
 
-    def _unlinked(self) -> QuerySet[User]:
-        """The accounts a new person may be matched to: unlinked, unarchived, same role."""
+    def _unlinked(self, run: SyncRun) -> QuerySet[User]:
+        """The accounts a new person may be matched to: unlinked, unarchived, of the same
+        role, and not already claimed in this sync (a possible duplicate of someone else,
+        linked by an answer, or matched by hand to another person)."""
+        claimed = run.changes.filter(account__isnull=False).values("account_id")
+        by_hand = [pk for key, pk in links_of(self.request, run).items() if key != self.key]
         return User.objects.filter(
             school=self.school,
             role=self.kwargs["role"],
             archived_at__isnull=True,
             mis_id="",
             mis_external_id="",
-        )
+        ).exclude(Q(pk__in=claimed) | Q(pk__in=by_hand))
 
-    def _candidates(self, query: str) -> QuerySet[User]:
-        accounts = self._unlinked()
+    def _candidates(self, run: SyncRun, query: str) -> QuerySet[User]:
+        accounts = self._unlinked(run)
         if query:
             accounts = accounts.filter(
                 Q(username__icontains=query)
@@ -75,7 +79,7 @@ class MatchView(SchoolAdminRequiredMixin, TemplateView):
             run=run,
             person=self._person(run),
             query=query,
-            candidates=self._candidates(query),
+            candidates=self._candidates(run, query),
             back=reverse("wizard:step", args=[self.school.slug, run.pk, "summary"]),
         )
         return context
@@ -86,10 +90,15 @@ class MatchView(SchoolAdminRequiredMixin, TemplateView):
         form = MatchForm(request.POST)
         back = reverse("wizard:step", args=[self.school.slug, run.pk, "summary"])
         if form.is_valid():
-            account = self._unlinked().filter(pk=form.cleaned_data["account"]).first()
+            account = self._unlinked(run).filter(pk=form.cleaned_data["account"]).first()
             if account is not None:
                 _store_link(request, run, self.key, account.pk)
         return redirect(back)
+
+
+def links_of(request: HttpRequest, run: SyncRun) -> dict[str, int]:
+    """The matches made by hand for `run` so far (decision key -> account id)."""
+    return dict(SessionStorage(f"sync_{run.pk}", request).extra_data.get(LINKS, {}))
 
 
 def _store_link(request: HttpRequest, run: SyncRun, key: str, account_id: int) -> None:

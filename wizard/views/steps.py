@@ -257,7 +257,7 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             "duplicates": self._duplicate_lines(plan),
             "counts": SummaryCounts.of(plan.counts()),
             "choices_made": choices_made(self._settings(), _has_subjects(self)),
-            "matched": _matched(links),
+            "matched": _matched(links, plan),
             "can_match": User.objects.filter(
                 school=self.school, archived_at__isnull=True, mis_id="", mis_external_id=""
             )
@@ -300,6 +300,14 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         return response
 
 
-def _matched(links: dict[str, int]) -> list[tuple[str, User]]:
+def _matched(links: dict[str, int], plan: SyncPlan) -> list[tuple[str, str, User, bool]]:
+    """(key, the person's name, the account, whether the plan could use it) of each match
+    made by hand; a match the plan could not use (the account was taken since) says so."""
     accounts = User.objects.in_bulk(list(links.values()))
-    return [(key, accounts[pk]) for key, pk in links.items() if pk in accounts]
+    lines = {decision_key(line.role, line.mis_id): line for line in plan.accounts}
+    found = []
+    for key, pk in links.items():
+        line = lines.get(key)
+        if pk in accounts and line is not None:
+            found.append((key, line.name, accounts[pk], line.account_id == pk))
+    return found
