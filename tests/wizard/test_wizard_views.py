@@ -14,6 +14,7 @@ from tests.wizard.school_data import SchoolData, mis_sync, pupil
 from users.models import SchoolClass, User
 from wizard import forms as wizard_forms
 from wizard.models import SyncRun, SyncSettings
+from wizard.services import lifecycle
 from wizard.services.sync import sync_prepare
 from wizard.views import steps
 
@@ -370,3 +371,51 @@ def test_match_by_hand_never_offers_an_account_already_claimed(
     summary = page_text(browser.get(step_url(run, "summary")))
     assert "John Smith will take over <strong>jj</strong>" in summary
     assert "Jack Smith will take over" not in summary
+
+
+def test_starting_again_sets_aside_a_sync_still_waiting_for_choices(
+    school, browser, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    start = reverse("wizard:start", args=[school.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(start)
+        browser.post(start)
+    first, second = SyncRun.objects.order_by("pk")
+    assert (first.status, second.status) == (Status.FAILED, Status.PLANNED)
+    assert first.error == lifecycle.SET_ASIDE.format(newer=second.pk)
+    assert "set aside before anything was changed" in first.error
+
+
+def test_back_keeps_what_was_chosen_on_the_step(browser, run):
+    browser.get(step_url(run, "usernames"))
+    post_step(browser, run, "usernames", USERNAMES)
+    page = post_step(
+        browser,
+        run,
+        "passwords",
+        {"passwords-year_3": "word_digits", "passwords-year_4": "pin4"},
+        wizard_goto_step="usernames",
+    )
+    assert page.context["wizard"]["steps"].current == "usernames"
+    again = browser.get(step_url(run, "passwords"))
+    assert again.context["form"]["year_3"].value() == "word_digits"
+
+
+def test_use_the_existing_account_for_everyone_answers_each_person(school, browser):
+    UserFactory.create(school=school, username="zoe", forename="Zoe", surname="OBrien")
+    run = sync_prepare(school=school)
+    walk_to_summary(browser, run)
+    post_step(browser, run, "summary", {"summary-resolve_all": "on"}, recheck="1")
+    summary = browser.get(step_url(run, "summary"))
+    assert summary.context["form"]["duplicate_pupil:104"].value() == "link"
+    assert "Create 7 accounts and update 1" in page_text(summary)
+
+
+def test_the_result_page_mentions_emails_only_when_staff_were_emailed(school, browser, xod):
+    first = mis_sync()["run_id"]
+    second = mis_sync()["run_id"]
+    page = page_text(browser.get(reverse("wizard:run", args=[school.slug, first])))
+    assert "The 2 new members of staff have been emailed a link to set a password." in page
+    page = page_text(browser.get(reverse("wizard:run", args=[school.slug, second])))
+    assert "emailed" not in page

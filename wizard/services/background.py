@@ -14,14 +14,17 @@ from django.utils import timezone
 from users.models import School, User
 from wizard.models import SyncRun
 from wizard.services.apply import NOT_PLANNED
-from wizard.services.lifecycle import SyncError
+from wizard.services.lifecycle import SyncError, runs_set_aside
 from wizard.services.runs import sync_run_create
 from wizard.tasks import apply_sync_run, read_and_plan_sync_run
 
 
 def sync_start(*, school: School, started_by: User | None = None) -> SyncRun:
-    """Creates a run and has a worker read the MIS and plan it ("Start")."""
+    """Creates a run and has a worker read the MIS and plan it ("Start"). Runs of the
+    school still waiting for an administrator's choices are set aside (failed, in
+    words): one school has one sync in the making at a time, and its history stays clear."""
     run = sync_run_create(school=school, started_by=started_by)
+    runs_set_aside(school=school, newer=run)
     transaction.on_commit(partial(read_and_plan_sync_run.delay, run.pk))
     return run
 

@@ -53,6 +53,11 @@ STUCK_APPLYING = (
 )
 
 
+SET_ASIDE = (
+    "A newer sync (#{newer}) was started, so this one was set aside before anything was changed."
+)
+
+
 class SyncError(Exception):
     """A sync step refused, with the reason in words for the page or the command."""
 
@@ -101,3 +106,14 @@ def runs_fail_stuck(*, now: datetime | None = None) -> int:
     )
     failed = reading.update(status=Status.FAILED, error=STUCK_READING)
     return failed + applying.update(status=Status.FAILED, error=STUCK_APPLYING)
+
+
+def runs_set_aside(*, school: Any, newer: SyncRun) -> int:
+    """Fails the school's runs that are still being read or waiting for choices (not
+    those handed to a worker to apply), in favour of `newer`; returns how many."""
+    waiting = SyncRun.objects.filter(
+        school=school,
+        status__in=[Status.FETCHING, Status.PLANNED, Status.HELD],
+        apply_requested_at__isnull=True,
+    ).exclude(pk=newer.pk)
+    return waiting.update(status=Status.FAILED, error=SET_ASIDE.format(newer=newer.pk))

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from users.access import SchoolAdminRequiredMixin
+from users.vocabulary import Role
 from wizard.models import MisConnection, SyncChange, SyncRun
 from wizard.planner.types import Category, ClassCategory
 from wizard.services import background, undo
@@ -29,6 +30,7 @@ Status = SyncRun.Status
 NOT_CONNECTED = "Connect your school to Groupcall first: the wizard reads your MIS through it."
 UNDONE = "Sync #{run} was undone."
 PER_PAGE = 200
+APPLYING = "Creating and updating accounts and classes…"
 
 
 class RunMixin(SchoolAdminRequiredMixin):
@@ -59,8 +61,10 @@ class StartView(SchoolAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        runs = SyncRun.objects.filter(school=self.school)
         context["connected"] = MisConnection.objects.filter(school=self.school).exists()
-        context["recent"] = SyncRun.objects.filter(school=self.school)[:3]
+        context["recent"] = runs[:3]
+        context["first_sync"] = not runs.filter(status=Status.APPLIED).exists()
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,6 +93,7 @@ class RunView(RunMixin, TemplateView):
         context.update(
             run=run,
             working=_working(run),
+            applying=APPLYING,
             counts=SummaryCounts.of(run.counts),
             class_counts=_class_counts(run),
             errors=run.changes.filter(kind=Category.ERROR).order_by("name"),
@@ -123,7 +128,7 @@ class RunProgressView(RunMixin, View):
             {
                 "status": run.status,
                 "status_label": run.get_status_display(),
-                "progress": run.progress,
+                "progress": run.progress if run.status == Status.FETCHING else APPLYING,
                 "error": run.error,
                 "working": _working(run),
                 "next": first_step_url(run) if _ready_for_steps(run) else run_url(run),
@@ -154,20 +159,24 @@ class RunChangesView(RunMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = self.get_run()
         kind = self.request.GET.get("kind", "")
-        rows = self._rows(run, kind)
+        role = self.request.GET.get("role", "")
+        rows = self._rows(run, kind, role)
         context.update(
             run=run,
             kind=kind,
+            role=role,
             kinds=[(k, label) for k, label in CATEGORY_LABELS.items()],
             page=Paginator(rows, PER_PAGE).get_page(self.request.GET.get("page")),
             grace_days=sync_settings_of(self.school).leaver_grace_days,
         )
         return context
 
-    def _rows(self, run: SyncRun, kind: str) -> QuerySet[SyncChange]:
+    def _rows(self, run: SyncRun, kind: str, role: str) -> QuerySet[SyncChange]:
         rows = run.changes.filter(target=SyncChange.Target.ACCOUNT).select_related("account")
         if kind in {str(c) for c in Category}:
             rows = rows.filter(kind=kind)
+        if role in (Role.PUPIL, Role.STAFF):
+            rows = rows.filter(role=role)
         return rows.order_by("role", "name")
 
 

@@ -36,6 +36,7 @@ from wizard.forms import (
 )
 from wizard.models import SyncRun
 from wizard.planner.types import (
+    LINK,
     AccountChange,
     Decisions,
     PlanSettings,
@@ -108,12 +109,21 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         if "preview" in self.request.POST or "recheck" in self.request.POST:
             return self._render_unsaved()
+        if self.request.POST.get("wizard_goto_step"):
+            self._keep_current_step()
         if "unmatch" in self.request.POST:
             links = dict(self.storage.extra_data.get(LINKS, {}))
             links.pop(self.request.POST["unmatch"], None)
             self.storage.extra_data = {**self.storage.extra_data, LINKS: links}
             return redirect(self.get_step_url("summary"))
         return super().post(*args, **kwargs)
+
+    def _keep_current_step(self) -> None:
+        """ "Back" keeps what was chosen on this step, when it is valid (formtools would
+        drop it), so that Continue brings it back."""
+        form = self.get_form(data=self.request.POST)
+        if form.is_valid():
+            self.storage.set_step_data(self.steps.current, self.process_step(form))
 
     def _render_unsaved(self) -> HttpResponse:
         """ "Preview" (usernames) and "Update the summary": show the step again with what
@@ -130,6 +140,11 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             for key, value in posted.items()
             if key.removeprefix("summary-").startswith(ANSWERS)
         }
+        if answers.get("resolve_all"):
+            # "Use the existing account for every one" is an answer for each person.
+            for line in self._duplicate_lines(self._plan()):
+                key = f"duplicate_{decision_key(line.role, line.mis_id)}"
+                answers[key] = answers.get(key) or LINK
         self.storage.extra_data = {**self.storage.extra_data, "answers": answers}
 
     def get_step_url(self, step: str) -> str:

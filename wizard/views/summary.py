@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from users.credentials import PASSWORD_FORMATS
 from users.usernames import PRESETS
@@ -175,3 +176,44 @@ def choices_made(settings: PlanSettings, subjects: bool) -> list[tuple[str, str,
 
 def format_words(username_format: str) -> str:
     return PRESETS.get(username_format) or f"Custom: {username_format}"
+
+
+# The fields of a change shown to the school, in its words (ids and UPNs are not).
+_CHANGED = {
+    "forename": "Forename",
+    "surname": "Surname",
+    "year": "Year",
+    "registration_group": "Class",
+    "email": "Email",
+}
+
+
+def change_words(planned: dict[str, Any]) -> list[str]:
+    """What a plan line (as a change row keeps it) does to its account, in words:
+    "Class: 3AB → 4ES", "Surname: Jones → Haddad", "Linked to the MIS"."""
+    category = planned.get("category")
+    before, after = planned.get("before") or {}, planned.get("after") or {}
+    if category == Category.ERROR:
+        return [planned.get("reason", "")]
+    if category == Category.LEAVER:
+        return ["Archived: no longer in the MIS"]
+    if category == Category.NEW:
+        year = _year(after.get("year", ""))
+        group = after.get("registration_group", "")
+        return [", ".join(part for part in (year, f"class {group}" if group else "") if part)]
+    words = ["Reactivated: back in the MIS"] if category == Category.RETURNING else []
+    for key, label in _CHANGED.items():
+        if key in after:
+            old, new = before.get(key, ""), after[key]
+            if key == "year":
+                old, new = _year(old), _year(new)
+            words.append(f"{label}: {old or 'none'} \u2192 {new or 'none'}")
+    if "classes" in after and "registration_group" not in after:
+        words.append("Teaching groups changed")
+    if "mis_id" in after and not before.get("mis_id"):
+        words.append("Linked to the MIS")
+    return words
+
+
+def _year(code: str) -> str:
+    return nc_year_name(code) if code else ""
