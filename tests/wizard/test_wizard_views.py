@@ -127,9 +127,10 @@ def test_preview_shows_the_examples_of_the_posted_format_without_moving_on(brows
         preview="1",
     )
     assert response.context["wizard"]["steps"].current == "usernames"
-    assert response.context["examples"]["pupil"][0] == ("John Smith", "John.Smith")
+    # The examples are people who would get a new account (existing ones keep theirs).
+    assert response.context["examples"]["pupil"][0] == ("Amira Haddad", "Amira.Haddad")
     default = browser.get(step_url(run, "usernames"))
-    assert default.context["examples"]["pupil"][0] == ("John Smith", "JohnS")
+    assert default.context["examples"]["pupil"][0] == ("Amira Haddad", "AmiraH")
 
 
 def test_the_summary_shows_every_change_and_finish_applies_it(

@@ -13,6 +13,7 @@ from users.usernames import UsernameAllocator
 from users.vocabulary import Role
 from wizard.models import SyncRun, SyncSettings
 from wizard.planner.feed import on_roll
+from wizard.planner.types import Category
 from wizard.planner.years import nc_year_name, nc_year_position, suggest_mapping, year_key
 from wizard.services.runs import run_snapshot
 from wizard.services.selectors import sync_settings_of
@@ -47,12 +48,14 @@ class RunChoices:
     def of(cls, run: SyncRun) -> RunChoices:
         snapshot = run_snapshot(run)
         saved = sync_settings_of(run.school)
-        pupils = [p for p in snapshot.pupils if on_roll(p.status)]
-        staff = [s for s in snapshot.staff if on_roll(s.status) and s.is_teacher]
+        pupils = [(p.forename, p.surname) for p in snapshot.pupils if on_roll(p.status)]
+        staff = [
+            (s.forename, s.surname) for s in snapshot.staff if on_roll(s.status) and s.is_teacher
+        ]
         return cls(
             saved=saved,
-            pupil_names=[(p.forename, p.surname) for p in pupils[:SAMPLES]],
-            staff_names=[(s.forename, s.surname) for s in staff[:SAMPLES]],
+            pupil_names=_new_people(run, Role.PUPIL) or pupils[:SAMPLES],
+            staff_names=_new_people(run, Role.STAFF) or staff[:SAMPLES],
             years=_years(snapshot, saved),
             subjects=_subjects(snapshot),
         )
@@ -71,6 +74,13 @@ class RunChoices:
 
     def suggested_mapping(self) -> dict[str, str]:
         return {year.name: year.suggested for year in self.years if year.suggested}
+
+
+def _new_people(run: SyncRun, role: Role) -> list[tuple[str, str]]:
+    """(forename, surname) of the first people who would get a new account: the formats
+    are for them (existing accounts keep their usernames)."""
+    lines = run.changes.filter(kind=Category.NEW, role=role).order_by("id")[:SAMPLES]
+    return [(line.planned.get("forename", ""), line.planned.get("surname", "")) for line in lines]
 
 
 def _years(snapshot: MisSnapshot, saved: SyncSettings) -> list[MisYear]:
