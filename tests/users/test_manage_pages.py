@@ -206,3 +206,17 @@ def test_year_groups_are_in_school_order_with_their_pupils(admin_page_client, pa
     response = admin_page_client.get(reverse("users:manage", args=["oakfield"]))
     years = [(year.name, year.pupil_count) for year in response.context["year_groups"]]
     assert years == [("Reception", 0), ("Year 6", 1)]
+
+
+def test_the_next_page_of_accounts_keeps_the_search(admin_page_client, page_school, monkeypatch):
+    from users.views import accounts
+
+    monkeypatch.setattr(accounts, "ACCOUNTS_PER_PAGE", 2)
+    for number in range(5):
+        pupil(page_school, "Sam", f"Jones{number}", f"SamJ{number}")
+    pupil(page_school, "Ann", "Other", "AnnO")
+    url = reverse("users:accounts", args=["oakfield"])
+    first = admin_page_client.get(url, {"q": "sam"})
+    assert '<a href="?q=sam&amp;page=2">Next page</a>' in first.content.decode()
+    second = admin_page_client.get(url, {"q": "sam", "page": "2"})
+    assert [u.username for u in second.context["page"]] == ["SamJ2", "SamJ3"]

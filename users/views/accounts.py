@@ -39,13 +39,10 @@ class AccountListView(SchoolAdminRequiredMixin, TemplateView):
             status=filters.get("status") or "active",
         ).prefetch_related("classes")
         page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return {
             **super().get_context_data(**kwargs),
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "filtered": bool(self.request.GET.keys() - {"page"}),
         }
 
