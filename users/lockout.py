@@ -96,13 +96,17 @@ def record(
     account: User | None = None,
 ) -> None:
     """Records a try; after the ACCOUNT_FAILURE_LIMITth wrong one, locks the login."""
-    key = login_key(username)
+    key, now = login_key(username), timezone.now()
     with transaction.atomic():
         SignInAttempt.objects.create(
-            school=school, username=key, account=account, ip_address=address, outcome=outcome
+            school=school,
+            username=key,
+            account=account or _account(school, key),
+            ip_address=address,
+            outcome=outcome,
+            at=now,
         )
         if outcome == Outcome.WRONG and _wrong_tries(school, key) >= ACCOUNT_FAILURE_LIMIT:
-            now = timezone.now()
             AccountLock.objects.create(
                 school=school,
                 username=key,
