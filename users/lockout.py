@@ -34,6 +34,8 @@ from users.models import AccountLock, School, SignInAttempt, User
 ACCOUNT_FAILURE_LIMIT = 5
 ADDRESS_FAILURE_LIMIT = 30
 LOCK_MINUTES = 15
+# Tries and locks are kept this long, for staff and support to see what happened.
+RECORD_DAYS = 30
 
 LOCKED = (
     "This login is locked for 15 minutes after five wrong tries. "
@@ -169,3 +171,12 @@ def locked_accounts(school: School, accounts: list[User]) -> list[User]:
         unlocked_at__isnull=True,
     ).values_list("username", flat=True)
     return sorted({keys[key] for key in locked}, key=lambda a: (a.surname, a.forename))
+
+
+def records_forget(days: int = RECORD_DAYS) -> int:
+    """Deletes tries and locks older than `days` (they name pupils and addresses); returns
+    how many rows went."""
+    cutoff = timezone.now() - timedelta(days=days)
+    attempts, _ = SignInAttempt.objects.filter(at__lt=cutoff).delete()
+    locks, _ = AccountLock.objects.filter(until__lt=cutoff).delete()
+    return attempts + locks

@@ -219,3 +219,14 @@ def test_unlocking_an_account_that_is_not_locked_says_so(client, school_admin, p
     response = client.post(unlock_url(pin_pupil), follow=True)
     assert NOT_LOCKED.format(name="Ava Stone") in page_text(response)
     assert not AccountLock.objects.exists()
+
+
+def test_tries_and_locks_are_forgotten_after_30_days(client, pin_pupil, clock):
+    wrong_pins(client, ACCOUNT_FAILURE_LIMIT)
+    clock.forward(60 * 24 * 29)
+    try_pin(client, PIN)
+    assert lockout.records_forget() == 0
+    clock.forward(60 * 24 * 2)
+    assert lockout.records_forget() == ACCOUNT_FAILURE_LIMIT + 1  # five tries and the lock
+    assert list(SignInAttempt.objects.values_list("outcome", flat=True)) == ["signed_in"]
+    assert not AccountLock.objects.exists()
