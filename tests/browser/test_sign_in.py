@@ -138,3 +138,22 @@ def test_the_pad_works_without_javascript(page_without_javascript: Page, live_se
     check_page(page, "sign-in-09-pad-without-javascript", axe=False)
     page.get_by_role("button", name=BY_DIGIT[pin[1]].label, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ava Stone!")
+
+
+def test_a_school_administrator_unlocks_from_the_account_page(page: Page, live_server, pupil):
+    UserFactory.create(school=pupil.school, role=User.Role.ADMIN, username="AlexA")
+    enter_username(page, live_server, "AvaS")
+    for _ in range(ACCOUNT_FAILURE_LIMIT):
+        tap_pin(page, wrong_pin(pin_of(pupil)))
+    expect(page.locator(".error-summary")).to_contain_text(LOCKED)
+
+    enter_username(page, live_server, "AlexA")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/s/oakfield/accounts/{pupil.pk}/")
+    expect(page.locator(".notice-warning")).to_contain_text("Locked:")
+    check_page(page, "sign-in-10-account-locked")
+    page.get_by_role("button", name="Unlock AvaS").click()
+    expect(page.get_by_role("status")).to_have_text(UNLOCKED.format(name="Ava Stone"))
+    expect(page.locator(".notice-warning")).to_have_count(0)
+    assert AccountLock.objects.get(account=pupil).unlocked_at is not None

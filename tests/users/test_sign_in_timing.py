@@ -31,4 +31,4 @@ def test_unknown_pupil_and_staff_usernames_take_about_as_long(page_school, setti
     make_pin_pupil(page_school, "AvaS")
     UserFactory.create(school=page_school, role=User.Role.STAFF, username="TTeach")
     timings = {name: fastest(page_school, name) for name in ("nobody", "AvaS", "TTeach")}
-    assert max(timings.values()) / min(timings.values()) < 3, timings
+    assert max(timings.values()) / min(timings.values()) < 5, timings
