@@ -45,7 +45,7 @@ SIGN_IN_FAILED = (
     "The username or password is not right. Check both and try again; "
     "ask your school's administrator if you have forgotten them."
 )
-PICTURES_WRONG = "Those pictures are not right. Start again, or ask your teacher for help."
+PICTURES_WRONG = "Those pictures are not right. Tap them again, or ask your teacher for help."
 ENTER_PASSWORD = "Enter your password"
 SIGNED_OUT = "You have signed out."
 
