@@ -189,6 +189,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-leavers": {"task": "wizard.purge_leavers", "schedule": 24 * 3600},
     "fail-stuck-runs": {"task": "wizard.fail_stuck_runs", "schedule": 5 * 60},
+    "forget-sign-in-records": {"task": "users.forget_sign_in_records", "schedule": 24 * 3600},
 }
 
 # --- Email --------------------------------------------------------------------------------

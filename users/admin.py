@@ -11,7 +11,15 @@ from django.http import HttpRequest
 
 from users.services import mark_active
 
-from .models import ClassMembership, School, SchoolClass, User, YearGroup
+from .models import (
+    AccountLock,
+    ClassMembership,
+    School,
+    SchoolClass,
+    SignInAttempt,
+    User,
+    YearGroup,
+)
 
 USERNAME_TAKEN_AT_SCHOOL = "This school already has an account with this username."
 
@@ -140,3 +148,31 @@ class ClassMembershipAdmin(admin.ModelAdmin[ClassMembership]):
     list_select_related = ["user", "school_class"]
     search_fields = ["user__username", "school_class__name"]
     raw_id_fields = ["user", "school_class"]
+
+
+@admin.register(SignInAttempt)
+class SignInAttemptAdmin(admin.ModelAdmin[SignInAttempt]):
+    """Read only: the record of tries at the schools' sign-in pages."""
+
+    list_display = ["at", "school", "username", "outcome", "ip_address"]
+    list_filter = ["outcome", "school"]
+    search_fields = ["username", "ip_address"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccountLock)
+class AccountLockAdmin(admin.ModelAdmin[AccountLock]):
+    list_display = ["locked_at", "school", "username", "until", "unlocked_at", "unlocked_by"]
+    list_filter = ["school"]
+    search_fields = ["username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

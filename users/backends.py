@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
+from .credentials import PupilPasswordHasher, hash_pupil_password
 from .models import School, User
 
 
 class SchoolUsernameBackend(ModelBackend):
-    """Authenticates `username` (any case) at `school`, or a support account when no school."""
+    """Authenticates `username` (any case) at `school`, or a support account when no school.
+
+    Every try costs the same: one hash at Django's full cost and one at the pupil cost,
+    whether the username is unknown, a pupil's (cheap hash) or staff's (full hash). Without
+    that, a pupil's cheap check would answer in a millisecond where any other username
+    takes a full hash, and the time taken would tell which usernames are pupils'.
+    """
 
     def authenticate(
         self,
@@ -25,9 +33,15 @@ class SchoolUsernameBackend(ModelBackend):
             return None
         user = User.objects.filter(school=school, username__iexact=username).first()
         if user is None:
-            User().set_password(password)  # same work as a real check: no timing oracle
+            make_password(password)
+            hash_pupil_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        right = user.check_password(password)
+        if user.password.startswith(f"{PupilPasswordHasher.algorithm}$"):
+            make_password(password)  # the full-cost hash a staff check would have cost
+        else:
+            hash_pupil_password(password)
+        if right and self.user_can_authenticate(user):
             return user
         return None
 

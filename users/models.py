@@ -218,3 +218,57 @@ class ClassMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.school_class}"
+
+
+class SignInAttempt(models.Model):
+    """One try at a school's sign-in page: users/lockout.py counts the wrong ones per
+    username and per address. The username is kept as typed (lower case) even when no
+    account has it, so that unknown usernames lock exactly as real ones do."""
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        WRONG = "wrong", "Wrong password or PIN"
+        LOCKED = "locked", "Refused: login locked"
+        THROTTLED = "throttled", "Refused: too many wrong tries from this address"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    username = models.CharField(max_length=150)
+    account = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField("address", null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["school", "username", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountLock(models.Model):
+    """A login (school and username) refused until `until`, or until someone unlocks it."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    username = models.CharField(max_length=150)
+    account = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="locks"
+    )
+    locked_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField()
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-locked_at"]
+        indexes = [models.Index(fields=["school", "username", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} locked at {self.locked_at:%Y-%m-%d %H:%M}"

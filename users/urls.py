@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, activation, classes, signin
+from .views import accounts, activation, classes, home, signin
 
 app_name = "users"
 school = "s/<slug:school_slug>/"
@@ -18,4 +18,6 @@ urlpatterns = [
         accounts.AccountReactivateView.as_view(),
         name="account_reactivate",
     ),
+    path(f"{school}home/", home.HomeView.as_view(), name="home"),
+    path(f"{school}accounts/<int:pk>/unlock/", home.UnlockView.as_view(), name="account_unlock"),
 ]

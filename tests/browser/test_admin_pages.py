@@ -63,6 +63,7 @@ def school(settings, fake_xod) -> School:
 def sign_in(page: Page, live_server, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/s/oakfield/")
     page.get_by_label("Username").fill("AlexA")
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 

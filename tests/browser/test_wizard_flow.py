@@ -68,6 +68,7 @@ def school(settings, fake_xod) -> School:
 def sign_in(page: Page, live_server, slug: str = "oakfield", username: str = "AlexA") -> None:
     page.goto(f"{live_server.url}/s/{slug}/")
     page.get_by_label("Username").fill(username)
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
