@@ -4,9 +4,12 @@ page, and no staff password is ever printed."""
 
 from __future__ import annotations
 
+import io
 import random
+import re
 
 import pytest
+from django.core.management import call_command
 
 from tests.users.factories import SchoolClassFactory, SchoolFactory
 from tests.users.pdf_reading import (
@@ -20,7 +23,7 @@ from tests.users.pdf_reading import (
 from users import crypto, services
 from users.cards import Card, ClassCards, card_for, class_cards, login_cards_pdf, sign_in_url
 from users.credentials import PIN2, PIN4, RANDOM, WORD_DIGITS
-from users.models import ClassMembership, User
+from users.models import ClassMembership, School, User
 from users.pictures import PICTURES, pictures_of
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +206,11 @@ def test_text_passwords_print_as_text(school, password_format):
     pupil = make_pupil(school, robins, "Ada", password_format)
     text = text_of(login_cards_pdf(school, [class_cards(robins)]))
     assert crypto.decrypt(pupil.printable_password) in text
+
+
+def test_the_benchmark_prints_its_figures_and_leaves_no_school_behind():
+    out = io.StringIO()
+    call_command("benchmark_cards", "--pupils", "3", "--repeat", "2", stdout=out)
+    assert re.match(r"Login cards for a class of 3: first \d+\.\d\d s", out.getvalue())
+    assert not School.objects.filter(estab="9990004").exists()
+    assert not User.objects.filter(username="bench").exists()
