@@ -59,7 +59,7 @@ def school() -> School:
 
 def emailed_link(live_server) -> str:
     [message] = mail.outbox
-    found = re.search(r"https?://\S+?(/activate/\S+/)", message.body)
+    found = re.search(r"https?://\S+?(/activate/\S+/)", str(message.body))
     assert found, message.body
     return live_server.url + found.group(1)
 
