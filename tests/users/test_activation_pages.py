@@ -141,7 +141,7 @@ def test_administrators_see_who_has_not_activated(admin_page_client, page_school
     assert waiting.username in page
     for username in ("ALeft", "DoneD", "PupilP", "AlexA"):
         assert username not in page
-    assert "Send the email again to all 1" in page
+    assert "Send the email again to everyone listed (1)" in page
 
 
 def test_the_email_is_sent_again_to_one(admin_page_client, page_school):
