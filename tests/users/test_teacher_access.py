@@ -158,3 +158,9 @@ def test_a_staff_members_card_is_404_even_for_the_administrator(client, classes,
     client.force_login(school_admin)
     response = client.get(reverse("users:account_card", args=["oakfield", classes.tess.pk]))
     assert response.status_code == 404
+
+
+def test_a_teacher_refused_an_administrators_page_is_pointed_to_their_classes(tess_client):
+    response = tess_client.get(reverse("users:manage", args=["oakfield"]))
+    assert response.status_code == 403
+    assert reverse("users:my_classes", args=["oakfield"]) in page_text(response)
