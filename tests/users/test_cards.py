@@ -132,10 +132,11 @@ def test_each_cards_qr_code_opens_the_schools_sign_in_page(school, settings):
     settings.SITE_URL = "https://sync.example.org"
     cards = [card(f"Pupil {n}") for n in range(9)]  # two pages
 
-    codes = qr_codes(login_cards_pdf(school, [ClassCards("3AB", cards)]))
+    pdf = login_cards_pdf(school, [ClassCards("3AB", cards)])
 
     assert sign_in_url(school) == "https://sync.example.org/s/oakfield/"
-    assert codes == ["https://sync.example.org/s/oakfield/"] * 9
+    assert qr_codes(pdf) == ["https://sync.example.org/s/oakfield/"] * 9
+    assert text_of(pdf).count("Sign in at https://sync.example.org/s/oakfield/") == 9
 
 
 def test_cards_are_grouped_by_class_each_class_on_its_own_pages(school):
