@@ -124,8 +124,9 @@ def test_a_whole_class_gets_new_passwords_and_other_classes_keep_theirs(
 def test_a_class_can_all_get_one_chosen_format(client, classes: Classes, school_admin):
     client.force_login(school_admin)
     url = reverse("wizard:class_password_reset", args=["oakfield", classes.wrens.pk])
-    client.post(url, {"password_format": PIN4})
+    response = client.post(url, {"password_format": PIN4})
     assert re.fullmatch(r"\d{4}", password_of(classes.cal))
+    assert response["Location"] == reverse("users:class", args=["oakfield", classes.wrens.pk])
 
 
 def test_an_unknown_format_is_refused_and_nothing_changes(tess_client, classes: Classes):

@@ -124,4 +124,5 @@ class ClassPasswordResetView(PasswordResetMixin, FormView[NewPasswordForm]):
         )
         text = CLASS_RESET.format(count=count, plural=pluralize(count), name=school_class.name)
         messages.success(self.request, text)
-        return redirect("users:my_class", self.school.slug, school_class.pk)
+        back = "users:class" if self.request.user.role == User.Role.ADMIN else "users:my_class"  # type: ignore[union-attr]
+        return redirect(back, self.school.slug, school_class.pk)
