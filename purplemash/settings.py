@@ -263,7 +263,10 @@ LOGGING = {
             "filters": ["hide_activation_links"],
             "level": "INFO",
             "propagate": False,
-        }
+        },
+        # WeasyPrint logs each step of every login-card PDF at INFO, fontTools each subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,3 +1,8 @@
 """Fixtures shared by every test package."""
 
-pytest_plugins = ["tests.fixtures_xod", "tests.fixtures_pages", "tests.users.signin_fixtures"]
+pytest_plugins = [
+    "tests.fixtures_xod",
+    "tests.fixtures_pages",
+    "tests.users.signin_fixtures",
+    "tests.fixtures_classes",
+]

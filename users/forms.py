@@ -129,3 +129,23 @@ class AccountAddForm(forms.Form):
         if self.cleaned_data["role"] != User.Role.PUPIL or year is None:
             return ""
         return saved.get(year.code) or credentials.default_password_format(year.code)
+
+
+YEAR_GROUP_FORMAT = "year_group"
+
+
+class NewPasswordForm(forms.Form):
+    """Which format a pupil's new password takes: their year group's (as the school chose
+    it for new pupils in the wizard) or one chosen here."""
+
+    password_format = forms.ChoiceField(
+        label="What kind of password?",
+        widget=forms.RadioSelect,
+        initial=YEAR_GROUP_FORMAT,
+        error_messages={"required": "Choose what kind of password to give"},
+    )
+
+    def __init__(self, *args: Any, year_group_label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        formats = list(credentials.PASSWORD_FORMATS.items())
+        self.fields["password_format"].choices = [(YEAR_GROUP_FORMAT, year_group_label), *formats]  # type: ignore[attr-defined]

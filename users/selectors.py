@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, F, Q, QuerySet
 
 from users.models import ClassMembership, School, SchoolClass, User, YearGroup
@@ -74,3 +75,14 @@ def accounts_matching(
     elif status == "archived":
         accounts = accounts.filter(archived_at__isnull=False)
     return accounts.select_related("year_group").order_by("surname", "forename", "username")
+
+
+def staff_not_activated(school: School) -> QuerySet[User]:
+    """The school's active staff (administrators included) who have not set a password
+    yet: their activation link is unused or expired."""
+    return (
+        User.objects.filter(school=school, archived_at__isnull=True, is_active=True)
+        .exclude(role=User.Role.PUPIL)
+        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .order_by("surname", "forename", "username")
+    )

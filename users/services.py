@@ -1,5 +1,5 @@
 """Writing accounts and classes by hand: adding, archiving and reactivating one account,
-renaming a class.
+giving pupils new passwords, renaming a class.
 
 Every path that reactivates an account (Django admin, the school administrator's pages,
 a sync's undo) goes through `account_reactivate`, so an account that is active again can
@@ -8,6 +8,7 @@ never keep the purge date of its archived days and be deleted by the daily purge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,8 @@ from users.usernames import UsernameAllocator
 
 # The fields these services write, for callers that save many accounts at once.
 STATUS_FIELDS = ["is_active", "archived_at", "purge_after"]
+PASSWORD_FIELDS = ["password", "password_format", "printable_password"]
+NOT_A_PUPIL = "Only pupils' passwords are reset here: staff reset their own by email."
 
 
 def mark_archived(user: User, *, now: datetime, grace: timedelta) -> None:
@@ -100,12 +103,43 @@ _USERNAME_ATTEMPTS = 3
 
 def _set_first_password(user: User, password_format: str) -> None:
     if user.role == User.Role.PUPIL:
-        password = generate_password(password_format)
-        user.password = hash_pupil_password(password)
-        user.password_format = password_format
-        user.printable_password = crypto.encrypt(password)
+        _set_pupil_password(user, password_format)
     else:
         user.set_unusable_password()
+
+
+def _set_pupil_password(pupil: User, password_format: str) -> str:
+    """A new password in `password_format`, hashed for sign-in and encrypted for login
+    cards, set in memory; returns it."""
+    password = generate_password(password_format)
+    pupil.password = hash_pupil_password(password)
+    pupil.password_format = password_format
+    pupil.printable_password = crypto.encrypt(password)
+    return password
+
+
+def pupil_password_reset(*, pupil: User, password_format: str) -> str:
+    """Gives `pupil` a new password in `password_format` (one of
+    users.credentials.PASSWORD_FORMATS) and returns it. The old one stops working at once,
+    and the pupil's open sessions end (Django's session check covers the password hash).
+    Raises ValueError for an account that is not a pupil's, or an unknown format."""
+    if pupil.role != User.Role.PUPIL:
+        raise ValueError(NOT_A_PUPIL)
+    password = _set_pupil_password(pupil, password_format)
+    pupil.save(update_fields=PASSWORD_FIELDS)
+    return password
+
+
+def pupils_password_reset(*, pupils: list[User], format_of: Callable[[User], str]) -> int:
+    """Gives each of `pupils` a new password in the format `format_of(pupil)`, all or none;
+    returns how many. Raises ValueError as pupil_password_reset does, changing nothing."""
+    if any(pupil.role != User.Role.PUPIL for pupil in pupils):
+        raise ValueError(NOT_A_PUPIL)
+    for pupil in pupils:
+        _set_pupil_password(pupil, format_of(pupil))
+    with transaction.atomic():
+        User.objects.bulk_update(pupils, PASSWORD_FIELDS)
+    return len(pupils)
 
 
 def _join(user: User, school_class: SchoolClass) -> None:

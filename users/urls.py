@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, activation, classes, home, signin
+from .views import accounts, activation, cards, classes, home, signin, teachers
 
 app_name = "users"
 school = "s/<slug:school_slug>/"
@@ -20,4 +20,36 @@ urlpatterns = [
     ),
     path(f"{school}home/", home.HomeView.as_view(), name="home"),
     path(f"{school}accounts/<int:pk>/unlock/", home.UnlockView.as_view(), name="account_unlock"),
+    # Login cards, teachers' pages, staff activation and forgotten passwords (issue 9).
+    path(f"{school}classes/<int:pk>/cards.pdf", cards.ClassCardsView.as_view(), name="class_cards"),
+    path(
+        f"{school}accounts/<int:pk>/card.pdf", cards.AccountCardView.as_view(), name="account_card"
+    ),
+    path(f"{school}my-classes/", teachers.MyClassesView.as_view(), name="my_classes"),
+    path(f"{school}my-classes/<int:pk>/", teachers.MyClassView.as_view(), name="my_class"),
+    path(
+        "activate/<uidb64>/<token>/new-link/",
+        activation.ActivationRenewView.as_view(),
+        name="activation_renew",
+    ),
+    path(
+        f"{school}staff/not-activated/",
+        activation.StaffNotActivatedView.as_view(),
+        name="staff_not_activated",
+    ),
+    path(
+        f"{school}staff/not-activated/send/",
+        activation.ActivationResendView.as_view(),
+        name="activation_resend",
+    ),
+    path(
+        f"{school}forgotten-password/",
+        activation.ForgottenPasswordView.as_view(),
+        name="forgotten_password",
+    ),
+    path(
+        f"{school}forgotten-password/sent/",
+        activation.ForgottenPasswordSentView.as_view(),
+        name="forgotten_password_sent",
+    ),
 ]

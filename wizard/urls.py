@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, connect, match, runs, steps
+from .views import accounts, cards, connect, match, passwords, runs, steps
 
 app_name = "wizard"
 school = "s/<slug:school_slug>/"
@@ -21,5 +21,21 @@ urlpatterns = [
         f"{school}accounts/<int:pk>/archive/",
         accounts.AccountArchiveView.as_view(),
         name="account_archive",
+    ),
+    path(f"{run}cards.pdf", cards.RunCardsView.as_view(), name="run_cards"),
+    path(
+        f"{school}accounts/<int:pk>/new-password/",
+        passwords.PupilPasswordResetView.as_view(),
+        name="pupil_password_reset",
+    ),
+    path(
+        f"{school}accounts/<int:pk>/new-password/done/",
+        passwords.PupilPasswordResetDoneView.as_view(),
+        name="pupil_password_reset_done",
+    ),
+    path(
+        f"{school}classes/<int:pk>/new-passwords/",
+        passwords.ClassPasswordResetView.as_view(),
+        name="class_password_reset",
     ),
 ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import QuerySet
+
 from users.models import ClassMembership, School, SchoolClass, User
-from wizard.models import NotDuplicate, SyncSettings
+from wizard.models import NotDuplicate, SyncRun, SyncSettings
 from wizard.planner.fields import ACCOUNT_FIELDS, AccountField
-from wizard.planner.types import MIS_SOURCE, LocalAccount, LocalClass, PlanSettings
+from wizard.planner.types import MIS_SOURCE, Category, LocalAccount, LocalClass, PlanSettings
 
 
 def local_accounts(school: School) -> list[LocalAccount]:
@@ -86,3 +88,13 @@ def plan_settings(sync_settings: SyncSettings, source: str = MIS_SOURCE) -> Plan
 def not_duplicate_pairs(school: School) -> frozenset[tuple[str, int]]:
     pairs = NotDuplicate.objects.filter(school=school).values_list("mis_id", "account_id")
     return frozenset(pairs)
+
+
+def new_pupils_of(run: SyncRun) -> QuerySet[User]:
+    """The pupils `run` created that are still active (an undone run's are archived)."""
+    return User.objects.filter(
+        sync_changes__run=run,
+        sync_changes__kind=Category.NEW,
+        role=User.Role.PUPIL,
+        archived_at__isnull=True,
+    ).distinct()

@@ -23,7 +23,7 @@ from wizard.models import MisConnection, SyncChange, SyncRun
 from wizard.planner.types import Category, ClassCategory
 from wizard.services import background, undo
 from wizard.services.lifecycle import SyncError
-from wizard.services.selectors import sync_settings_of
+from wizard.services.selectors import new_pupils_of, sync_settings_of
 from wizard.views.summary import CATEGORY_LABELS, CLASS_LABELS, SummaryCounts
 
 Status = SyncRun.Status
@@ -98,6 +98,7 @@ class RunView(RunMixin, TemplateView):
             class_counts=_class_counts(run),
             errors=run.changes.filter(kind=Category.ERROR).order_by("name"),
             grace_days=sync_settings_of(self.school).leaver_grace_days,
+            new_pupil_count=new_pupils_of(run).count() if run.status == Status.APPLIED else 0,
         )
         return context
 
@@ -168,6 +169,7 @@ class RunChangesView(RunMixin, TemplateView):
             kinds=[(k, label) for k, label in CATEGORY_LABELS.items()],
             page=Paginator(rows, PER_PAGE).get_page(self.request.GET.get("page")),
             grace_days=sync_settings_of(self.school).leaver_grace_days,
+            new_pupil_count=new_pupils_of(run).count() if run.status == Status.APPLIED else 0,
         )
         return context
 
