@@ -81,6 +81,7 @@ def test_a_new_teacher_activates_signs_in_and_prints_their_class_cards(
     # Their classes' page asks them to sign in first, then opens.
     page.goto(f"{live_server.url}/s/oakfield/my-classes/")
     page.get_by_label("Username").fill("TTeach")
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My classes")
@@ -140,6 +141,7 @@ def test_an_administrator_sends_the_activation_email_again(page: Page, live_serv
     mail.outbox.clear()
     page.goto(f"{live_server.url}/s/oakfield/staff/not-activated/")
     page.get_by_label("Username").fill("AlexA")
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff who have not activated")

@@ -146,7 +146,7 @@ def test_first_sync_with_duplicates_then_history_and_undo(page: Page, live_serve
     assert SchoolClass.objects.filter(school=school, name="4ES", mis_id="RG-4ES").exists()
     assert SchoolClass.objects.filter(school=school, name="4 Maths").exists()
 
-    page.get_by_role("link", name="New pupils").click()
+    page.get_by_role("link", name="New pupils", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Changes of sync #{run.pk}")
     check_page(page, "wizard-09-changes")
     page.get_by_role("link", name=f"Back to sync #{run.pk}").click()

@@ -92,7 +92,7 @@ def test_staff_get_a_password_field_and_land_on_their_page(client, teacher, page
     assert response["Location"] == reverse("users:home", args=["oakfield"])
     home = page_text(client.get(response["Location"]))
     assert "Hello, Tess Teach" in home
-    assert "<li>1AB</li>" in home
+    assert ">1AB</a></li>" in home  # a link to the class page
 
 
 def test_the_pupils_page_names_them_and_their_class(client, pin_pupil, page_school):
@@ -148,3 +148,10 @@ def test_archived_or_inactive_accounts_cannot_sign_in_and_get_the_same_message(
     assert SIGN_IN_FAILED in page_text(response)
     assert "_auth_user_id" not in client.session
     assert list(SignInAttempt.objects.values_list("outcome", flat=True)) == ["wrong", "wrong"]
+
+
+def test_the_password_step_offers_a_forgotten_password_link(client, page_school, school_admin):
+    from django.urls import reverse
+
+    response = client.post(reverse("users:sign_in", args=[page_school.slug]), {"username": "AlexA"})
+    assert reverse("users:forgotten_password", args=[page_school.slug]) in response.content.decode()
