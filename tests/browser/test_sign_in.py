@@ -4,12 +4,17 @@ them out; their teacher unlocks them. Each page passes axe and fits 320 px."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser.checks import check_page
 from tests.fixtures_pages import PASSWORD
 from tests.users.factories import SchoolClassFactory, SchoolFactory, UserFactory
+from tests.users.pdf_reading import text_of
 from tests.users.signin_fixtures import add_to_class, make_pin_pupil
 from users import crypto
 from users.credentials import PIN2, generate_password
@@ -43,6 +48,19 @@ def pin_of(pupil: User) -> str:
     return crypto.decrypt(pupil.printable_password)
 
 
+def pin_read_from_card(pupil: User) -> str:
+    """The PIN as a teacher hands it out: printed on the pupil's login card (the digits
+    under the pictures), from the card PDF a teacher of her class downloads."""
+    client = Client()
+    client.force_login(User.objects.get(school=pupil.school, username="TTeach"))
+    response = client.get(reverse("users:account_card", args=["oakfield", pupil.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = text_of(response.content)
+    found = re.search(r"tap these pictures in order\s*((?:\d\s*)+)", text)
+    assert found, text
+    return re.sub(r"\s", "", found.group(1))
+
+
 def wrong_pin(pin: str) -> str:
     return "".join(str((int(digit) + 1) % 10) for digit in pin)
 
@@ -66,7 +84,8 @@ def test_a_pupil_taps_their_pictures_and_lands_on_their_page(page: Page, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Tap your pictures")
     check_page(page, "sign-in-02-pad")
 
-    pin = pin_of(pupil)
+    pin = pin_read_from_card(pupil)
+    assert pin == pin_of(pupil)
     page.get_by_role("button", name=BY_DIGIT[pin[0]].label, exact=True).click()
     expect(page.locator("#pin-count")).to_have_text("1 of 2 pictures tapped")
     expect(page.locator(".dot-tapped")).to_have_count(1)
@@ -132,7 +151,8 @@ def tab_to_picture(page: Page, digit: str) -> None:
 def test_the_pad_works_without_javascript(page_without_javascript: Page, live_server, pupil):
     page = page_without_javascript
     enter_username(page, live_server, "avas")
-    pin = pin_of(pupil)
+    pin = pin_read_from_card(pupil)
+    assert pin == pin_of(pupil)
     page.get_by_role("button", name=BY_DIGIT[pin[0]].label, exact=True).click()
     expect(page.locator("#pin-count")).to_have_text("1 of 2 pictures tapped")
     check_page(page, "sign-in-09-pad-without-javascript", axe=False)
