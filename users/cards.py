@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import segno
+from anyascii import anyascii
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -83,24 +84,36 @@ def class_cards(school_class: SchoolClass) -> ClassCards:
         archived_at__isnull=True,
         memberships__school_class=school_class,
         memberships__role=ClassMembership.Role.PUPIL,
-    ).order_by("surname", "forename", "username")
-    return ClassCards(school_class.name, [card_for(pupil, school_class.name) for pupil in pupils])
+    )
+    ordered = sorted(pupils, key=alphabetical)
+    return ClassCards(school_class.name, [card_for(pupil, school_class.name) for pupil in ordered])
+
+
+def alphabetical(pupil: User) -> tuple[str, str, str]:
+    """Surname, forename, username as a teacher looks them up: accents and case aside
+    ("Öztürk" under O, "de Souza" under D)."""
+    surname, forename, username = (
+        anyascii(text).casefold() for text in (pupil.surname, pupil.forename, pupil.username)
+    )
+    return surname, forename, username
 
 
 def cards_by_registration_group(pupils: Iterable[User]) -> list[ClassCards]:
     """Cards for `pupils` (say, a sync's new pupils), grouped by each one's registration
-    group (the class whose teacher hands the cards out), classes by name."""
+    group (the class whose teacher hands the cards out), classes in year order."""
     pupils = [pupil for pupil in pupils if pupil.role == User.Role.PUPIL]
     classes = _registration_group_names([pupil.pk for pupil in pupils])
-    groups: dict[str, list[Card]] = {}
-    for pupil in sorted(pupils, key=lambda p: (p.surname, p.forename, p.username)):
-        name = classes.get(pupil.pk, NO_CLASS)
-        groups.setdefault(name, []).append(card_for(pupil, name))
-    return [ClassCards(name, groups[name]) for name in sorted(groups, key=_no_class_last)]
+    groups: dict[tuple[bool, int, str, str], list[Card]] = {}
+    for pupil in sorted(pupils, key=alphabetical):
+        name, position = classes.get(pupil.pk, (NO_CLASS, 0))
+        key = (name == NO_CLASS, position, name.casefold(), name)
+        groups.setdefault(key, []).append(card_for(pupil, name))
+    return [ClassCards(key[3], groups[key]) for key in sorted(groups)]
 
 
-def _registration_group_names(pupil_ids: list[int]) -> dict[int, str]:
-    """Each pupil's registration group's name (else their first teaching group's)."""
+def _registration_group_names(pupil_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """Each pupil's registration group (else their first teaching group): its name and
+    its year's position (classes without a year after the others)."""
     memberships = (
         ClassMembership.objects.filter(
             user_id__in=pupil_ids,
@@ -108,17 +121,13 @@ def _registration_group_names(pupil_ids: list[int]) -> dict[int, str]:
             school_class__archived=False,
         )
         .order_by("user_id", "school_class__kind", "school_class__name")
-        .values_list("user_id", "school_class__name")
+        .values_list("user_id", "school_class__name", "school_class__year_group__position")
     )
-    names: dict[int, str] = {}
+    names: dict[int, tuple[str, int]] = {}
     # "registration" sorts before "teaching", so a registration group comes first.
-    for user_id, name in memberships:
-        names.setdefault(user_id, name)
+    for user_id, name, position in memberships:
+        names.setdefault(user_id, (name, 99 if position is None else position))
     return names
-
-
-def _no_class_last(name: str) -> tuple[bool, str]:
-    return (name == NO_CLASS, name.casefold())
 
 
 def qr_code_svg(url: str) -> SafeString:

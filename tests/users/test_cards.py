@@ -215,3 +215,21 @@ def test_the_benchmark_prints_its_figures_and_leaves_no_school_behind():
     assert re.match(r"Login cards for a class of 3: first \d+\.\d\d s", out.getvalue())
     assert not School.objects.filter(estab="9990004").exists()
     assert not User.objects.filter(username="bench").exists()
+
+
+def test_cards_are_in_alphabetical_order_whatever_the_accents(db):
+    from tests.users.factories import SchoolFactory, UserFactory
+    from users.cards import alphabetical
+
+    school = SchoolFactory.create()
+    names = ["Öztürk", "de Souza", "Wright", "Åberg", "Nowak"]
+    pupils = [
+        UserFactory.create(school=school, surname=n, username=f"p{i}") for i, n in enumerate(names)
+    ]
+    assert [p.surname for p in sorted(pupils, key=alphabetical)] == [
+        "Åberg",
+        "de Souza",
+        "Nowak",
+        "Öztürk",
+        "Wright",
+    ]

@@ -420,3 +420,16 @@ def test_the_result_page_mentions_emails_only_when_staff_were_emailed(school, br
     assert "The 2 new members of staff have been emailed a link to set a password." in page
     page = page_text(browser.get(reverse("wizard:run", args=[school.slug, second])))
     assert "emailed" not in page
+
+
+def test_finish_in_a_second_tab_shows_what_became_of_the_sync(
+    browser, run, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    summary = walk_to_summary(browser, run)
+    with django_capture_on_commit_callbacks(execute=True):
+        finish(browser, run, summary)
+    again = finish(browser, run, summary)  # the same page, still open in another tab
+    assert again.redirect_chain[-1][0] == reverse("wizard:run", args=[run.school.slug, run.pk])
+    assert steps.NOT_READY in page_text(again)
+    assert "This field is required" not in page_text(again)

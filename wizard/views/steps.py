@@ -97,16 +97,23 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             self.choices = RunChoices.of(self.run)
         return f"sync_{self.run.pk}"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def _not_waiting(self) -> HttpResponse | None:
+        """A run already handed to the worker (Finish in another tab), applied, failed or
+        undone is not waiting for choices any more: its page says what became of it."""
         if self.run.apply_requested_at or self.run.status not in (
             SyncRun.Status.PLANNED,
             SyncRun.Status.HELD,
         ):
-            messages.info(request, NOT_READY)
+            messages.info(self.request, NOT_READY)
             return redirect(run_url(self.run))
-        return super().get(request, *args, **kwargs)
+        return None
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self._not_waiting() or super().get(request, *args, **kwargs)
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        if answer := self._not_waiting():
+            return answer
         if "preview" in self.request.POST or "recheck" in self.request.POST:
             return self._render_unsaved()
         if self.request.POST.get("wizard_goto_step"):
