@@ -5,6 +5,7 @@ school administrator can do about it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -109,7 +110,7 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
     open during the HTTP calls."""
     connection = MisConnection.objects.get(school=school)
     try:
-        with _client(school, connection) as client:
+        with mis_client_for(school, retry=TEST_RETRY) as client:
             details = client.token_details()
         if missing := missing_required(details.scopes):
             raise scope_error(missing)
@@ -127,11 +128,14 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
     return check
 
 
-def _client(school: School, connection: MisConnection) -> XodClient:
-    overrides = {"base_url": connection.base_url, "token_url": connection.token_url}
+def mis_client_for(school: School, **options: Any) -> XodClient:
+    """A client for the school's MIS connection: its own URLs (the fake XoD's, say) win
+    over the XOD_* settings; `options` go to the client (a token cache, a retry policy)."""
+    connection = school.mis_connection
+    urls = {"base_url": connection.base_url, "token_url": connection.token_url}
     return XodClient.from_settings(
         estab=school.estab,
         secret=connection.secret,
-        retry=TEST_RETRY,
-        **{name: url for name, url in overrides.items() if url},
+        **{name: url for name, url in urls.items() if url},
+        **options,
     )

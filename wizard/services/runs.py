@@ -17,7 +17,7 @@ from wizard.models import MisConnection, SyncRun
 from wizard.planner import build_plan
 from wizard.planner.types import Decisions, PlanSettings, SyncPlan
 from wizard.planner.years import suggest_mapping
-from wizard.services import plan_store, selectors
+from wizard.services import connection, plan_store, selectors
 from wizard.services.lifecycle import SyncError, may_move, run_move
 
 NOT_CONNECTED = "This school is not connected to its MIS yet: add its XoD estab and secret first."
@@ -39,14 +39,8 @@ def sync_run_create(*, school: School, started_by: User | None = None) -> SyncRu
 
 
 def mis_client_for(school: School) -> XodClient:
-    connection = school.mis_connection
-    overrides = {"base_url": connection.base_url, "token_url": connection.token_url}
-    return XodClient.from_settings(
-        estab=school.estab,
-        secret=connection.secret,
-        token_cache=_TOKENS,
-        **{name: url for name, url in overrides.items() if url},
-    )
+    """The school's MIS client for a sync, sharing this process's token cache."""
+    return connection.mis_client_for(school, token_cache=_TOKENS)
 
 
 def sync_run_read(
