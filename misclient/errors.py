@@ -123,3 +123,28 @@ def malformed_response(detail: str) -> MalformedResponse:
 
 def service_error(detail: str) -> XodServiceError:
     return XodServiceError(SERVICE_ERROR.format(detail=detail), detail=detail)
+
+
+PARTNER_REJECTED = (
+    "Groupcall refused this application's id or signature: check GROUPCALL_APPLICATION_ID "
+    "and GROUPCALL_MANAGEMENT_SECRET."
+)
+REGISTER_UNREACHABLE = (
+    "Groupcall's invitation service could not be reached ({detail}). This is usually "
+    "temporary: try again in a few minutes."
+)
+
+
+class PartnerRejected(XodError):
+    """Groupcall's invitation service refused the application itself (its id, or the
+    signature made with its management secret): the operator must fix the settings."""
+
+    code = "partner_rejected"
+
+
+def partner_rejected(detail: str = "") -> PartnerRejected:
+    return PartnerRejected(PARTNER_REJECTED, detail=detail)
+
+
+def register_unreachable(detail: str, status: int = 0) -> MisUnreachable:
+    return MisUnreachable(REGISTER_UNREACHABLE.format(detail=detail), status=status, detail=detail)

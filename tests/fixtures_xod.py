@@ -5,6 +5,11 @@ handle: its URLs, the app (for fault injection, request counts and the schools' 
 rows), the dataset, the first school's estab and secret, and a `client()` factory whose
 retries never really sleep (the delays asked for land in `sleeps`).
 
+Unless the dataset or the options name other partner credentials, the fake's invitation
+API accepts TEST_PARTNER_APP_ID and TEST_PARTNER_SECRET; `partner()` is a
+misclient.register.Partner signing with them, and `consent()` makes the first school
+consent to its latest invitation (the callback goes to the invitation's URL).
+
 The `fake_xod` fixture serves a copy of `fake_xod_dataset` that way: a small generated
 secondary school unless a test package or module overrides that fixture (tests/wizard
 serves its hand-built school; its `xod` fixture points the settings at the fake).
@@ -22,12 +27,16 @@ import pytest
 
 from misclient.fake.generate import generate_dataset
 from misclient.fake.server import FakeXodApp, FakeXodServer
+from misclient.register import Partner
 from misclient.transport import RetryPolicy
 from misclient.xod import XodClient
 
 # Short enough that a hung request costs little, long enough for a loaded CI machine.
 TEST_TIMEOUT = 0.5
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+# Made up for tests: the partner the fake's invitation API accepts by default.
+TEST_PARTNER_APP_ID = "test-partner-app"
+TEST_PARTNER_SECRET = "test-management-secret"
 
 
 @dataclass
@@ -93,6 +102,23 @@ class FakeXod:
         if info := entry.get("SchoolInfo"):
             school.set_rows("SchoolInfo", [school.school_info | info])
 
+    def partner(self, **overrides: Any) -> Partner:
+        """This application as the partner the fake accepts (or `overrides`)."""
+        options: dict[str, Any] = {
+            "application_id": self.app.dataset.partner_application_id,
+            "management_secret": self.app.dataset.partner_management_secret,
+            "name": "Sync Wizard (tests)",
+            "registered_email": "partner@example.org",
+            "register_url": self.server.register_url,
+        }
+        options.update(overrides)
+        return Partner(**options)
+
+    def consent(self, estab: str = "", **choices: Any) -> int:
+        """The school (default: the first) consents to its latest invitation
+        (FakeXodApp.consent `choices`); the status the callback got."""
+        return self.app.consent(estab or self.estab, **choices)
+
     def requests(self, endpoint: str = "", estab: str = "") -> int:
         """How many requests the school (default: the first) sent to `endpoint` (or all)."""
         return self.app.request_count(estab or self.estab, endpoint)
@@ -101,6 +127,10 @@ class FakeXod:
 @contextmanager
 def serving(dataset: dict[str, Any], **options: Any) -> Iterator[FakeXod]:
     """The fake XoD serving `dataset` (FakeXodServer `options`) until the block ends."""
+    if not dataset.get("partner_application_id"):
+        options.setdefault("partner_application_id", TEST_PARTNER_APP_ID)
+    if not dataset.get("partner_management_secret"):
+        options.setdefault("partner_management_secret", TEST_PARTNER_SECRET)
     server = FakeXodServer(dataset, **options).start()
     try:
         yield FakeXod(server=server, dataset=dataset)

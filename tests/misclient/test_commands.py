@@ -59,9 +59,15 @@ def test_fake_xod_dataset_refuses_bad_input(tmp_path):
     with pytest.raises(CommandError, match="7 digits"):
         dataset_from_command("--estab", "12")
     broken = tmp_path / "broken.json"
-    broken.write_text('{"schools": [{"estab": "1"}]}', encoding="utf-8")
-    with pytest.raises(CommandError, match="estab and secret are required"):
+    broken.write_text('{"schools": [{"secret": "s"}]}', encoding="utf-8")
+    with pytest.raises(CommandError, match="estab is required"):
         dataset_from_command("--rollover-from", str(broken))
+
+
+def test_fake_xod_dataset_writes_a_school_not_yet_authorised():
+    data = dataset_from_command("--pupils", "5", "--staff", "2", "--no-secret")
+    assert data["schools"][0]["secret"] is None
+    assert load_dataset(data).schools["8231234"].secret is None
 
 
 def test_the_generate_spec_is_parsed_into_generator_arguments():

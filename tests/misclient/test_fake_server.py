@@ -204,7 +204,8 @@ def test_a_hand_written_dataset_is_served_and_read_completely():
     ("change", "words"),
     [
         (lambda d: d.pop("schools"), '"schools" list'),
-        (lambda d: d["schools"][0].pop("secret"), "estab and secret are required"),
+        (lambda d: d["schools"][0].pop("estab"), "estab is required"),
+        (lambda d: d["schools"][0].update(secret=""), "secret must be text, or null"),
         (lambda d: d["schools"][0].update(Student=[]), "unknown keys ['Student']"),
         (lambda d: d["schools"][0].update(Students={"Id": "1"}), "Students must be a list"),
         (lambda d: d["schools"][0].update(faults=[{"kind": "boom"}]), "fault kind"),
@@ -247,3 +248,21 @@ def test_the_scopes_endpoint_lists_scope_definitions(fake_xod):
 
 def test_a_server_never_started_stops_at_once(fake_xod_dataset):
     FakeXodServer(fake_xod_dataset).stop()
+
+
+def test_a_school_not_yet_authorised_is_refused_a_token_whatever_the_secret():
+    dataset = json.loads(SMALL_SCHOOL.read_text(encoding="utf-8"))
+    dataset["schools"][0]["secret"] = None
+    dataset["schools"][1].pop("secret")
+    with serving(dataset) as fake:
+        for estab in ("8231234", "8239999"):
+            for password in ("None", "", "hand-written-secret-1"):
+                answer = requests.post(
+                    fake.token_url,
+                    json={"estab": estab, "relyingParty": fake.relying_party, "password": password},
+                    timeout=5,
+                ).json()
+                assert answer["token"] is None
+                assert answer["ExceptionMessage"] == (
+                    "Relying Party not found for estab or secret not correct"
+                )

@@ -1,8 +1,9 @@
 """The fake XoD server's behaviour, without the HTTP plumbing: one request in, one
-`Answer` out. Routes follow the reference's "Hosts", "Token" and "Data endpoints".
+`Answer` out. Routes follow the reference's "Hosts", "Token", "Data endpoints" and
+"Invitation API" (the last in invitations.py).
 
-The run-time API for tests (faults, pausing, expiring tokens, request counts) is on
-`FakeXodApp`; a `FakeXodServer` holds one as `app`.
+The run-time API for tests (faults, pausing, expiring tokens, request counts, invitations
+and the school's consent) is on `FakeXodApp`; a `FakeXodServer` holds one as `app`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from misclient.fake.server import responses
+from misclient.fake.server import invitations, responses
 from misclient.fake.server.dataset import FakeDataset, FakeSchool, Row, load_dataset
 from misclient.fake.server.faults import ERROR, HANG, MALFORMED, Fault
 from misclient.fake.server.fieldscopes import ENDPOINT_SCOPES, SCOPE_DEFINITIONS, granted
+from misclient.fake.server.invitations import Invitation, NoInvitation
 from misclient.fake.server.responses import Answer
 from misclient.fake.server.selection import SELECTORS, BadQuery, Query, group_members
 
@@ -64,10 +66,19 @@ class FakeXodApp:
         *,
         token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
         clock: Callable[[], datetime] = _utcnow,
+        partner_application_id: str | None = None,
+        partner_management_secret: str | None = None,
     ) -> None:
         self.dataset = dataset if isinstance(dataset, FakeDataset) else load_dataset(dataset)
+        if partner_application_id is not None:
+            self.dataset.partner_application_id = partner_application_id
+        if partner_management_secret is not None:
+            self.dataset.partner_management_secret = partner_management_secret
         self.token_lifetime = token_lifetime
         self.clock = clock
+        # How consent reaches the application; tests may swap in a Django test client.
+        self.send_callback: Callable[[str, dict[str, str]], int] = invitations.post_callback
+        self._invitations: dict[str, list[Invitation]] = {}
         self._tokens: dict[str, IssuedToken] = {}
         self._requests: list[RecordedRequest] = []
         self._deltas = responses.DeltaStore()
@@ -114,6 +125,57 @@ class FakeXodApp:
 
     def pause_authorisation(self, estab: str, paused: bool = True) -> None:
         self.school(estab).authorisation_paused = paused
+
+    def invitations(self, estab: str | None = None) -> list[Invitation]:
+        """Invitations received (SchoolRegister answered OK), oldest first, for one
+        school or all."""
+        with self._lock:
+            found = [i for sent in self._invitations.values() for i in sent]
+        return sorted(
+            (i for i in found if estab is None or i.estab == estab), key=lambda i: i.received
+        )
+
+    def consent(
+        self,
+        estab: str,
+        *,
+        scopes: Sequence[str] | None = None,
+        paused: bool = False,
+        install_completed: bool = False,
+    ) -> int:
+        """The school's contact consents to the latest invitation, as in Groupcall's portal.
+
+        The school gets a new secret (the old one and its tokens stop working) and grants
+        `scopes` (default: those the invitation asked for); then the callback is posted to
+        the invitation's callback URL. Returns the status the application answered (0: no
+        answer). With `install_completed` after an earlier consent to the same
+        invitation, the callback is sent again with the marker and the same secret, as
+        Groupcall does once its agent has run.
+
+        Raises NoInvitation if the school was never invited.
+        """
+        with self._lock:
+            sent = self._invitations.get(estab)
+            if not sent:
+                raise NoInvitation(f"no invitation for estab {estab}")
+            invitation, school = sent[-1], self.school(estab)
+            if not (install_completed and invitation.consented and school.secret):
+                self._reauthorise(school)
+            if scopes is not None or not invitation.consented:
+                school.scopes = list(invitation.scopes if scopes is None else scopes)
+            school.authorisation_paused = paused
+            invitation.consented = self.clock()
+            partner_id = self.dataset.partner_application_id
+            form = invitations.callback_form(invitation, school, partner_id, install_completed)
+        # Never under the lock: the application may call the fake while answering.
+        return self.send_callback(invitation.callback_url, form)
+
+    def _reauthorise(self, school: FakeSchool) -> None:
+        """A new secret; tokens issued under the old one stop working. Under the lock."""
+        school.secret = secrets.token_urlsafe(24)
+        for value, token in list(self._tokens.items()):
+            if token.estab == school.estab:
+                del self._tokens[value]
 
     def expire_tokens(self, estab: str) -> None:
         """Every token issued for the school stops working (the next data call gets 401)."""
@@ -167,6 +229,9 @@ class FakeXodApp:
     ) -> tuple[str, str, Callable[[], Answer]]:
         """(estab the request belongs to, endpoint name, how to answer it)."""
         lowered = path.lower()
+        if lowered == invitations.REGISTER_PATH and method == "POST":
+            estab = invitations.first_estab(body)
+            return estab, "SchoolRegister", lambda: self._register(headers, body)
         if lowered in TOKEN_PATHS and method == "POST":
             fields = _token_fields(body)
             return fields.get("estab", ""), "GetToken", lambda: self._token(fields)
@@ -215,6 +280,7 @@ class FakeXodApp:
         expected_rp = self.dataset.relying_party
         if (
             school is None
+            or school.secret is None  # not authorised yet: refused as the real one does
             or fields.get("password") != school.secret
             or (expected_rp and fields.get("relyingparty") != expected_rp)
             or fields.get("thirdpartyid", THIRD_PARTY_ID).lower() != THIRD_PARTY_ID.lower()
@@ -258,6 +324,15 @@ class FakeXodApp:
                 **responses.error_body(None),
             },
         )
+
+    # -- Invitation API ("Invitation API") ----------------------------------------------
+
+    def _register(self, headers: dict[str, str], body: bytes) -> Answer:
+        answer, made = invitations.register(self.dataset, headers, body, self.clock())
+        with self._lock:
+            for invitation in made:
+                self._invitations.setdefault(invitation.estab, []).append(invitation)
+        return answer
 
     # -- Data ("Data endpoints", "Response envelope", "Delta") --------------------------
 

@@ -3,14 +3,20 @@
 Shape (keys exactly as here; rows use the XoD field names of the reference):
 
     {"relying_party": "app.example.org",
+     "partner_application_id": "...", "partner_management_secret": "...",
      "schools": [{"estab": "8231234", "secret": "...", "scopes": ["School", "Student", ...],
                   "authorisation_paused": false,
                   "SchoolInfo": {row}, "Students": [rows], "Staff": [rows],
                   "Groups": [rows, members in each group's StudentIds / StaffIds CSV],
                   "faults": [{"kind": "status", "status": 503, "count": 2}]}]}
 
-`relying_party`, `scopes`, `authorisation_paused`, the row sets and `faults` are
-optional. Rows without `RowHash` or `LastUpdated` get them when loaded.
+`relying_party`, the partner keys, `secret`, `scopes`, `authorisation_paused`, the row
+sets and `faults` are optional. Rows without `RowHash` or `LastUpdated` get them when
+loaded. A school whose `secret` is null (or missing) has not authorised the app yet: every
+token request for it is refused, as for a wrong secret, until it consents to an
+invitation (see `FakeXodApp.consent`). The partner keys are the application id and
+management secret the invitation API accepts (`fake_xod --partner-app-id/--partner-secret`
+override them); without them every invitation is refused as unauthorised.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ class FakeSchool:
     """One school's state in the fake server; mutable so tests can change it at run time."""
 
     estab: str
-    secret: str
+    secret: str | None  # None: the school has not authorised the app yet
     scopes: list[str] = field(default_factory=lambda: list(DEFAULT_SCOPES))
     authorisation_paused: bool = False
     school_info: Row = field(default_factory=dict)
@@ -111,6 +117,8 @@ class FakeSchool:
 @dataclass
 class FakeDataset:
     relying_party: str = ""  # "" accepts any relying party
+    partner_application_id: str = ""  # "": the invitation API refuses every request
+    partner_management_secret: str = ""
     schools: dict[str, FakeSchool] = field(default_factory=dict)
 
 
@@ -136,15 +144,18 @@ def _school(data: Any, number: int) -> FakeSchool:
         raise DatasetError(
             f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(SCHOOL_KEYS)}"
         )
-    if not str(data.get("estab", "")).strip() or not data.get("secret"):
-        raise DatasetError(f"{where}: estab and secret are required")
+    if not str(data.get("estab", "")).strip():
+        raise DatasetError(f"{where}: estab is required")
+    secret = data.get("secret")
+    if secret is not None and (not isinstance(secret, str) or not secret):
+        raise DatasetError(f"{where}: secret must be text, or null for a school not yet authorised")
     info = data.get("SchoolInfo") or {}
     if not isinstance(info, dict):
         raise DatasetError(f"{where}: SchoolInfo must be one object (a row)")
     estab = str(data["estab"]).strip()
     return FakeSchool(
         estab=estab,
-        secret=str(data["secret"]),
+        secret=secret,
         scopes=[str(scope) for scope in data.get("scopes", DEFAULT_SCOPES)],
         authorisation_paused=bool(data.get("authorisation_paused", False)),
         school_info=complete_row({"Id": "1", "EstabId": estab, **info}),
@@ -171,4 +182,9 @@ def load_dataset(source: dict[str, Any] | str | Path) -> FakeDataset:
     by_estab = {school.estab: school for school in schools}
     if len(by_estab) != len(schools):
         raise DatasetError("two schools have the same estab")
-    return FakeDataset(relying_party=str(source.get("relying_party") or ""), schools=by_estab)
+    return FakeDataset(
+        relying_party=str(source.get("relying_party") or ""),
+        partner_application_id=str(source.get("partner_application_id") or ""),
+        partner_management_secret=str(source.get("partner_management_secret") or ""),
+        schools=by_estab,
+    )

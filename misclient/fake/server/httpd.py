@@ -53,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         path = urlsplit(self.path).path
         if path.lower().startswith(control.PREFIX):
-            answer = control.handle(self.server.app, method, path.rstrip("/"), body)
+            answer = control.handle(self.server.app, method, path.rstrip("/"), body, headers)
         else:
             answer = self.server.app.handle(method, self.path, headers, body)
         if answer.delay and self.server.stopping.wait(answer.delay):
@@ -62,10 +62,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, answer: Answer) -> None:
         payload = answer.body if isinstance(answer.body, bytes) else _json_bytes(answer.body)
+        headers = {"Content-Type": "application/json; charset=utf-8", **answer.headers}
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
@@ -88,7 +88,8 @@ class FakeXodServer:
     """A fake XoD on `host:port` (port 0: any free port), serving `dataset`.
 
     URLs: `base_url` (the data API), `token_url` (current token path),
-    `legacy_token_url`, `control_url`. Faults, request counts and the schools' live
+    `legacy_token_url`, `register_url` (the invitation API), `control_url`,
+    `consent_page_url`. Faults, request counts and the schools' live
     state are on `app` (a FakeXodApp).
     """
 
@@ -127,6 +128,16 @@ class FakeXodServer:
     @property
     def control_url(self) -> str:
         return f"{self.root_url}/_fake/"
+
+    @property
+    def register_url(self) -> str:
+        """Groupcall's invitation API (SchoolRegister)."""
+        return f"{self.root_url}/API/XporterOnDemand/SchoolRegister"
+
+    @property
+    def consent_page_url(self) -> str:
+        """The page standing in for Groupcall's consent email."""
+        return f"{self.root_url}/_fake/consent"
 
     def start(self) -> FakeXodServer:
         """Serve in a background thread; returns self, so `FakeXodServer(d).start()`."""

@@ -2,10 +2,15 @@
 
 python manage.py fake_xod --port 8765 --dataset school.json
 python manage.py fake_xod --generate pupils=300,staff=40,seed=1
+python manage.py fake_xod --dataset school.json --partner-app-id demo-app --partner-secret ...
+
+The partner options (or FAKE_XOD_PARTNER_APP_ID / FAKE_XOD_PARTNER_SECRET) are the
+application id and management secret its invitation API accepts.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +54,18 @@ class Command(BaseCommand):
             help="a generated school, e.g. pupils=300,staff=40,seed=1,phase=primary",
         )
         parser.add_argument("--token-lifetime-hours", type=float, default=120.0)
+        parser.add_argument(
+            "--partner-app-id",
+            default=os.environ.get("FAKE_XOD_PARTNER_APP_ID") or None,
+            help="the partner application id the invitation API accepts "
+            "(default: FAKE_XOD_PARTNER_APP_ID, else the dataset's)",
+        )
+        parser.add_argument(
+            "--partner-secret",
+            default=os.environ.get("FAKE_XOD_PARTNER_SECRET") or None,
+            help="the partner's management secret (default: FAKE_XOD_PARTNER_SECRET, "
+            "else the dataset's)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dataset"]:
@@ -61,7 +78,12 @@ class Command(BaseCommand):
         lifetime = timedelta(hours=options["token_lifetime_hours"])
         try:
             server = FakeXodServer(
-                dataset, host=options["host"], port=options["port"], token_lifetime=lifetime
+                dataset,
+                host=options["host"],
+                port=options["port"],
+                token_lifetime=lifetime,
+                partner_application_id=options["partner_app_id"],
+                partner_management_secret=options["partner_secret"],
             )
         except OSError as exc:
             message = f"Cannot listen on {options['host']}:{options['port']}: {exc}"
@@ -80,9 +102,19 @@ class Command(BaseCommand):
             f"  legacy token URL: {server.legacy_token_url}",
             f"  XOD_RELYING_PARTY={server.app.dataset.relying_party or '(any)'}",
         ]
-        for school in server.app.dataset.schools.values():
+        dataset = server.app.dataset
+        if dataset.partner_application_id and dataset.partner_management_secret:
+            lines += [
+                f"  invitation API: {server.register_url}",
+                f"    for partner application id {dataset.partner_application_id}",
+                f"  consent page (Groupcall's email, for the school): {server.consent_page_url}",
+            ]
+        else:
+            lines.append("  invitation API: refuses all (no --partner-app-id/--partner-secret)")
+        for school in dataset.schools.values():
             name = school.school_info.get("Name", "")
-            lines.append(f"  school {name}: estab {school.estab}, secret {school.secret}")
+            secret = school.secret or "none yet (not authorised: invite the school)"
+            lines.append(f"  school {name}: estab {school.estab}, secret {secret}")
         lines.append("Press Ctrl-C to stop.")
         self.stdout.write("\n".join(lines))
         self.stdout.flush()

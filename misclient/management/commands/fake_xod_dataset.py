@@ -2,6 +2,7 @@
 
 python manage.py fake_xod_dataset --pupils 300 --staff 40 --phase primary --seed 1 > school.json
 python manage.py fake_xod_dataset --rollover-from school.json --seed 1 > next-year.json
+python manage.py fake_xod_dataset --no-secret > not-yet-authorised.json
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--estab", default=DEFAULT_ESTAB, help="7-digit establishment number")
         parser.add_argument("--secret", default="", help="default: derived from estab and seed")
+        parser.add_argument(
+            "--no-secret",
+            "--unauthorised",
+            action="store_true",
+            help="the school has not authorised the app yet (secret null): tokens are "
+            "refused until it consents to an invitation",
+        )
         parser.add_argument("--academic-year", type=int, default=DEFAULT_ACADEMIC_YEAR)
         parser.add_argument("--relying-party", default=DEFAULT_RELYING_PARTY)
         parser.add_argument(
@@ -59,6 +67,9 @@ class Command(BaseCommand):
             data = rollover_dataset(read_dataset(options["rollover_from"]), seed=options["seed"])
         else:
             data = _generate(options)
+        if options["no_secret"]:
+            for school in data["schools"]:
+                school["secret"] = None
         text = json.dumps(data, ensure_ascii=False, indent=1)
         if options["output"]:
             Path(options["output"]).write_text(text + "\n", encoding="utf-8")
