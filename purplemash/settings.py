@@ -225,6 +225,18 @@ XOD_BASE_URL = env_str("XOD_BASE_URL", "https://xporter.groupcall.com/api/v1/")
 XOD_TOKEN_URL = env_str("XOD_TOKEN_URL", "https://xporter.groupcall.com/api/oauth/GetToken")
 XOD_RELYING_PARTY = env_str("XOD_RELYING_PARTY", "mis-sync-wizard.localhost")
 XOD_TIMEOUT_SECONDS = env_int("XOD_TIMEOUT_SECONDS", 30)
+# The app's partner account at Groupcall, for asking schools to authorise it (the
+# invitation API). Both empty: the Connect page says so instead of inviting. Never logged.
+GROUPCALL_APPLICATION_ID = env_str("GROUPCALL_APPLICATION_ID", "")
+GROUPCALL_MANAGEMENT_SECRET = env_str("GROUPCALL_MANAGEMENT_SECRET", "")
+GROUPCALL_REGISTER_URL = env_str(
+    "GROUPCALL_REGISTER_URL", "https://manage.groupcall.com/API/XporterOnDemand/SchoolRegister"
+)
+GROUPCALL_PARTNER_NAME = env_str("GROUPCALL_PARTNER_NAME", "MIS Sync Wizard")
+GROUPCALL_PARTNER_EMAIL = env_str("GROUPCALL_PARTNER_EMAIL", "")
+GROUPCALL_TEST_REGISTRATION = env_bool("GROUPCALL_TEST_REGISTRATION", default=False)
+# Only in the demo (bin/start): the fake Groupcall's page standing in for its consent email.
+GROUPCALL_DEMO_CONSENT_URL = env_str("GROUPCALL_DEMO_CONSENT_URL", "")
 # Days a sync run keeps the MIS data it read (names, ids, groups), then forgets it.
 SNAPSHOT_RETENTION_DAYS = env_int("SNAPSHOT_RETENTION_DAYS", 30)
 

@@ -10,7 +10,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from wizard.models import MisConnection, NotDuplicate, SyncChange, SyncRun, SyncSettings
+from wizard.models import (
+    GroupcallInvitation,
+    MisConnection,
+    NotDuplicate,
+    SyncChange,
+    SyncRun,
+    SyncSettings,
+)
 from wizard.services.lifecycle import SyncError
 from wizard.services.undo import sync_run_undo
 
@@ -92,10 +99,22 @@ class SyncChangeAdmin(ReadOnlyAdmin[SyncChange]):
 
 @admin.register(MisConnection)
 class MisConnectionAdmin(ReadOnlyAdmin[MisConnection]):
-    list_display = ["school", "source", "base_url", "last_checked_at", "last_error"]
+    list_display = ["school", "state", "authorised_at", "last_checked_at", "last_error"]
+    list_filter = ["state"]
     list_select_related = ["school"]
     search_fields = ["school__name", "school__estab"]
     exclude = ["secret_encrypted"]
+
+
+@admin.register(GroupcallInvitation)
+class GroupcallInvitationAdmin(ReadOnlyAdmin[GroupcallInvitation]):
+    """Who asked Groupcall for a school's consent, and what Groupcall answered."""
+
+    list_display = ["school", "status", "contact_email", "created_at", "consented_at"]
+    list_filter = ["status"]
+    list_select_related = ["school"]
+    search_fields = ["school__name", "school__estab", "contact_email"]
+    exclude = ["token_hash"]
 
 
 @admin.register(SyncSettings)

@@ -17,7 +17,20 @@ from wizard.planner.types import MIS_SOURCE, STAFF_SCOPE_LABELS, StaffScope
 
 
 class MisConnection(models.Model):
-    """How to reach a school's MIS through XoD. The secret is encrypted at rest."""
+    """How to reach a school's MIS through XoD. The secret is encrypted at rest.
+
+    It exists once the school has authorised the app (Groupcall's callback brought the
+    secret) or support staff entered a secret by hand. `state` is what the last check
+    with Groupcall found; `last_error` says it in words when it is not READY."""
+
+    class State(models.TextChoices):
+        UNCHECKED = "unchecked", "Not checked yet"
+        READY = "ready", "Ready"
+        PAUSED = "paused", "Authorisation paused"
+        REFUSED = "refused", "Secret not accepted"
+        SCOPES_MISSING = "scopes_missing", "Data the sync needs not shared"
+        UNREACHABLE = "unreachable", "Groupcall not reachable"
+        PROBLEM = "problem", "Problem at Groupcall"
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="mis_connection")
     source = models.CharField(max_length=20, default=MIS_SOURCE)
@@ -25,6 +38,10 @@ class MisConnection(models.Model):
     # Empty means the XOD_* settings; a school may be pointed elsewhere (the fake server).
     base_url = models.URLField(blank=True)
     token_url = models.URLField(blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.UNCHECKED)
+    # The scopes Groupcall says the school shares (callback, then each TokenDetails check).
+    scopes_granted = models.JSONField(default=list, blank=True)
+    authorised_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -38,6 +55,43 @@ class MisConnection(models.Model):
     @secret.setter
     def secret(self, value: str) -> None:
         self.secret_encrypted = crypto.encrypt(value)
+
+
+class GroupcallInvitation(models.Model):
+    """One request to Groupcall asking a school to authorise the app ("Set up Groupcall
+    Xporter"), and its answer. Groupcall's callback for it carries `token` in its address;
+    only the token's hash is kept, so the database alone cannot forge a callback."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Being sent to Groupcall"
+        INVITED = "invited", "Invited: waiting for consent"
+        FAILED = "failed", "Not accepted by Groupcall"
+        CONSENTED = "consented", "Consent given"
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="groupcall_invitations"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    estab = models.CharField(max_length=7)  # the school's LA number then its DfE number
+    token_hash = models.CharField(max_length=64, editable=False)
+    scopes_requested = models.JSONField(default=list)
+    contact_first_name = models.CharField(max_length=100)
+    contact_last_name = models.CharField(max_length=100)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=30, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.TextField(blank=True)  # Groupcall's answer, in words
+    consented_at = models.DateTimeField(null=True, blank=True)
+    install_completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Groupcall invitation #{self.pk} of {self.school} ({self.get_status_display()})"
 
 
 class SyncSettings(models.Model):

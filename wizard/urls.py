@@ -16,6 +16,11 @@ urlpatterns = [
     path(f"{run}steps/<str:step>/", sync_wizard, name="step"),
     path(f"{run}match/<str:role>/<path:mis_id>", match.MatchView.as_view(), name="match"),
     path(f"{school}connect/", connect.ConnectView.as_view(), name="connect"),
+    path(
+        "groupcall/callback/<int:invitation_id>/<str:token>/",
+        connect.GroupcallCallbackView.as_view(),
+        name="groupcall_callback",
+    ),
     path(f"{school}accounts/add/", accounts.AccountAddView.as_view(), name="account_add"),
     path(
         f"{school}accounts/<int:pk>/archive/",

@@ -201,7 +201,7 @@ def test_another_schools_administrator_gets_404_for_this_schools_run(
     context.close()
 
 
-def test_a_failed_read_says_why_and_offers_to_try_again(page: Page, live_server, school, fake_xod):
+def test_a_paused_authorisation_says_why_and_leads_back_to_groupcall(page: Page, live_server, school, fake_xod):
     fake_xod.app.pause_authorisation(fake_xod.estab)
     sign_in(page, live_server)
     page.get_by_text("Import/Sync").click()
@@ -210,6 +210,13 @@ def test_a_failed_read_says_why_and_offers_to_try_again(page: Page, live_server,
     expect(page.get_by_role("alert")).to_contain_text("This sync did not finish")
     expect(page.get_by_role("alert")).to_contain_text("paused")
     check_page(page, "wizard-14-failed")
+    # A paused authorisation is the school's to lift at Groupcall: the run sends the
+    # administrator to the connection page, which checks again once it is lifted.
+    page.get_by_role("link", name="Go to the Groupcall connection").click()
+    expect(page.locator("#connection-status")).to_contain_text("Status: Authorisation paused")
     fake_xod.app.pause_authorisation(fake_xod.estab, False)
-    page.get_by_role("button", name="Try again").click()
+    page.get_by_role("button", name="Check the connection with Groupcall").click()
+    expect(page.locator("#connection-status")).to_contain_text("Status: Ready")
+    page.get_by_role("link", name="Go to the MIS Sync Wizard").click()
+    page.get_by_role("button", name="Start: read the MIS").click()
     expect(page.locator(".step-indicator")).to_have_text("Step 1 of 5")

@@ -157,3 +157,42 @@ def test_fake_xod_runs_as_a_process_serving_a_generated_school():
 def test_fake_xod_refuses_a_generate_spec_it_cannot_use():
     with pytest.raises(CommandError, match="phase must be primary or secondary"):
         call_command("fake_xod", "--port", "0", "--generate", "phase=tertiary")
+
+
+def test_fake_xod_serves_the_schools_of_several_datasets(tmp_path):
+    second = tmp_path / "second.json"
+    call_command(
+        "fake_xod_dataset",
+        *("--pupils", "5", "--staff", "2", "--estab", "8235678", "--no-secret"),
+        *("--output", str(second)),
+    )
+    port = free_port()
+    command = [
+        *(sys.executable, "manage.py", "fake_xod", "--port", str(port)),
+        *("--dataset", str(SMALL_SCHOOL), "--dataset", str(second)),
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        answer = wait_for_token(
+            port, "8231234", "hand-written-secret-1", "mis-sync-wizard.localhost"
+        )
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert answer["token"], (answer, err)
+    assert "estab 8235678, secret none yet (not authorised: invite the school)" in out
+
+
+def test_fake_xod_refuses_two_datasets_with_the_same_school():
+    with pytest.raises(CommandError, match="same estab"):
+        call_command(
+            "fake_xod",
+            "--port",
+            "0",
+            "--dataset",
+            str(SMALL_SCHOOL),
+            "--dataset",
+            str(SMALL_SCHOOL),
+        )

@@ -74,3 +74,21 @@ def test_the_demo_school_starts_with_accounts_and_a_class_typed_in_by_hand(tmp_p
     ]
     assert all(not p.mis_id for p in pupils)
     assert User.objects.filter(school=school, role=User.Role.STAFF).count() == 1
+
+
+def test_a_second_school_only_prints_its_administrators_login(client):
+    _printed_logins()
+    out = io.StringIO()
+    call_command(
+        "setup_demo",
+        *("--estab", "8235678", "--slug", "riverside", "--name", "Riverside Primary School"),
+        *("--url", "http://testserver", "--school-only"),
+        stdout=out,
+    )
+    found = re.findall(r"sign in at (\S+)\n  username: (\S+)\n  password: (\S+)", out.getvalue())
+    assert [address for address, _, _ in found] == ["http://testserver/s/riverside/"]
+    _, username, password = found[0]
+    response = client.post("/s/riverside/", {"username": username, "password": password})
+    assert response.status_code == 302
+    assert not hasattr(School.objects.get(slug="riverside"), "mis_connection")
+    assert User.objects.filter(school=None, is_superuser=True).count() == 1

@@ -27,7 +27,6 @@ CONNECTED = "Groupcall Xporter answered for {name}, and your school shares what 
 OTHER_NAME = (
     "Groupcall knows estab {estab} as {name}. If that is not your school, check the estab number."
 )
-NOT_CONNECTED_YET = "Enter your estab number and secret, then test the connection."
 BAD_CREDENTIALS = (
     "Groupcall did not accept this estab number and secret. Check the estab number "
     "(7 digits: your local authority's 3 then your school's 4), and enter the secret again "
@@ -99,6 +98,8 @@ def mis_connection_save(*, school: School, estab: str, secret: str) -> MisConnec
         connection = connection or MisConnection(school=school)
         if secret:
             connection.secret = secret
+            connection.scopes_granted = []  # known again at the next check
+        connection.state = MisConnection.State.UNCHECKED
         connection.last_checked_at, connection.last_error = None, ""
         connection.save()
     return connection
@@ -116,16 +117,42 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
             raise scope_error(missing)
     except errors.XodError as error:
         check = ConnectionCheck(ok=False, message=problem_message(error))
-    else:
-        notes = describe_missing_scopes(missing_optional(details.scopes))
-        name = details.name or school.name
-        if name.casefold() != school.name.casefold():
-            notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
-        check = ConnectionCheck(ok=True, message=CONNECTED.format(name=name), notes=notes)
+        connection_problem_record(school, error)
+        return check
+    notes = describe_missing_scopes(missing_optional(details.scopes))
+    name = details.name or school.name
+    if name.casefold() != school.name.casefold():
+        notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
+    connection.state, connection.last_error = MisConnection.State.READY, ""
+    connection.scopes_granted = list(details.scopes)
     connection.last_checked_at = timezone.now()
-    connection.last_error = "" if check.ok else check.message
-    connection.save(update_fields=["last_checked_at", "last_error"])
-    return check
+    connection.save(update_fields=["state", "last_error", "scopes_granted", "last_checked_at"])
+    return ConnectionCheck(ok=True, message=CONNECTED.format(name=name), notes=notes)
+
+
+def problem_state(error: errors.XodError) -> MisConnection.State:
+    """The connection's state after `error` from Groupcall."""
+    State = MisConnection.State
+    if isinstance(error, errors.BadCredentials):
+        return State.REFUSED
+    if isinstance(error, errors.AuthorisationPaused):
+        return State.PAUSED
+    if isinstance(error, errors.ScopeNotGranted):
+        return State.SCOPES_MISSING
+    if isinstance(error, errors.MisUnreachable):
+        return State.UNREACHABLE
+    return State.PROBLEM
+
+
+def connection_problem_record(school: School, error: errors.XodError) -> None:
+    """Records on the school's connection what went wrong with Groupcall (a test, or a
+    sync reading the MIS), so that the wizard sends the administrator to the Connect
+    page with the reason in words."""
+    MisConnection.objects.filter(school=school).update(
+        state=problem_state(error),
+        last_error=problem_message(error),
+        last_checked_at=timezone.now(),
+    )
 
 
 def mis_client_for(school: School, **options: Any) -> XodClient:

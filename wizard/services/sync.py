@@ -24,6 +24,7 @@ from wizard.planner.empty import empty_feed_reason
 from wizard.planner.types import Decisions, PlanSettings, SyncPlan
 from wizard.services import plan_store
 from wizard.services.apply import sync_run_apply
+from wizard.services.connection import connection_problem_record
 from wizard.services.lifecycle import SyncError, run_fail
 from wizard.services.runs import (
     run_settings,
@@ -62,6 +63,7 @@ def sync_run_prepare(
     except SyncError as error:
         run_fail(run, str(error))
     except XodError as error:
+        connection_problem_record(run.school, error)
         run_fail(run, MIS_NOT_READ.format(error=error))
     except Exception:
         logger.exception("Sync run %s failed while reading or planning", run.pk)

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.views.generic import TemplateView, View
 
 from users.access import SchoolAdminRequiredMixin
+from users.models import School
 from users.vocabulary import Role
 from wizard.models import MisConnection, SyncChange, SyncRun
 from wizard.planner.types import Category, ClassCategory
-from wizard.services import background, undo
+from wizard.services import authorisation, background, undo
 from wizard.services.lifecycle import SyncError
 from wizard.services.selectors import new_pupils_of, sync_settings_of
 from wizard.views.summary import CATEGORY_LABELS, CLASS_LABELS, SummaryCounts
@@ -55,9 +56,19 @@ def first_step_url(run: SyncRun) -> str:
 
 
 class StartView(SchoolAdminRequiredMixin, TemplateView):
-    """The wizard's front page: what it does, and "Start" (which reads the MIS)."""
+    """The wizard's front page: what it does, and "Start" (which reads the MIS). A school
+    that has not authorised the app, or whose authorisation is paused or withdrawn, is
+    sent to the Groupcall connection page with the reason in words."""
 
     template_name = "wizard/start.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        status = authorisation.authorisation_status(self.school)
+        if status.ready:
+            return super().get(request, *args, **kwargs)
+        if status.code in authorisation.BLOCKING_STATES:
+            messages.warning(request, f"{status.title}. {status.message}")
+        return redirect("wizard:connect", self.school.slug)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -99,8 +110,14 @@ class RunView(RunMixin, TemplateView):
             errors=run.changes.filter(kind=Category.ERROR).order_by("name"),
             grace_days=sync_settings_of(self.school).leaver_grace_days,
             new_pupil_count=new_pupils_of(run).count() if run.status == Status.APPLIED else 0,
+            connection_blocked=run.status == Status.FAILED and _connection_blocked(self.school),
         )
         return context
+
+
+def _connection_blocked(school: School) -> bool:
+    """The school's authorisation is paused or withdrawn: trying again cannot help."""
+    return authorisation.authorisation_status(school).code in authorisation.BLOCKING_STATES
 
 
 def _working(run: SyncRun) -> bool:

@@ -1,6 +1,6 @@
 """Runs the fake XoD server until stopped (Ctrl-C).
 
-python manage.py fake_xod --port 8765 --dataset school.json
+python manage.py fake_xod --port 8765 --dataset school.json [--dataset second-school.json]
 python manage.py fake_xod --generate pupils=300,staff=40,seed=1
 python manage.py fake_xod --dataset school.json --partner-app-id demo-app --partner-secret ...
 
@@ -47,7 +47,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--dataset", metavar="FILE", help="a dataset JSON file")
+        source.add_argument(
+            "--dataset",
+            metavar="FILE",
+            action="append",
+            help="a dataset JSON file; repeat it to serve the schools of several files",
+        )
         source.add_argument(
             "--generate",
             metavar="SPEC",
@@ -69,7 +74,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dataset"]:
-            dataset = read_dataset(options["dataset"])
+            dataset = _together([read_dataset(path) for path in options["dataset"]])
         else:
             try:
                 dataset = generate_dataset(**parse_generate(options["generate"] or ""))
@@ -118,3 +123,12 @@ class Command(BaseCommand):
         lines.append("Press Ctrl-C to stop.")
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+
+def _together(datasets: list[dict[str, Any]]) -> dict[str, Any]:
+    """One dataset serving every file's schools; the first file's other keys win."""
+    merged = {**datasets[0], "schools": [s for data in datasets for s in data["schools"]]}
+    estabs = [str(school["estab"]) for school in merged["schools"]]
+    if len(set(estabs)) != len(estabs):
+        raise CommandError("Two datasets hold a school with the same estab.")
+    return merged

@@ -36,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--school-admin", default="office", help="the school's login")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the site's address")
         parser.add_argument("--dataset", help="the fake MIS's dataset, for hand-made accounts")
+        parser.add_argument(
+            "--school-only",
+            action="store_true",
+            help="only the school and its administrator (a second demo school)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         school, created = School.objects.get_or_create(
@@ -46,15 +51,19 @@ class Command(BaseCommand):
                 _typed_in_by_hand(school, _first_school(options["dataset"]))
         fixed = os.environ.get("DEMO_ADMIN_PASSWORD")
         office_password = fixed or secrets.token_urlsafe(12)
-        support_password = fixed or secrets.token_urlsafe(12)
         office = _login(school, options["school_admin"], office_password)
-        support = _login(None, options["username"], support_password, superuser=True)
         url = options["url"].rstrip("/")
         self.stdout.write(
             f"\nDemo school: {school}\n"
             f"School administrator: sign in at {url}/s/{school.slug}/\n"
             f"  username: {office.username}\n"
             f"  password: {office_password}\n"
+        )
+        if options["school_only"]:
+            return
+        support_password = fixed or secrets.token_urlsafe(12)
+        support = _login(None, options["username"], support_password, superuser=True)
+        self.stdout.write(
             f"Support staff (Django admin): sign in at {url}/admin/\n"
             f"  username: {support.username}\n"
             f"  password: {support_password}\n"
