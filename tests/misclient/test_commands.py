@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -16,9 +17,20 @@ from django.core.management import CommandError, call_command
 
 from misclient.fake.server.dataset import load_dataset
 from misclient.management.commands.fake_xod import parse_generate
+from misclient.register import Partner, SchoolInvitation, school_register
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_SCHOOL = Path(__file__).parent / "data" / "small_school.json"
+INVITATION = SchoolInvitation(
+    estab="8231234",
+    school_name="Hand-written School",
+    contact_first_name="Sam",
+    contact_last_name="Contact",
+    contact_email="office@school.example.org",
+    contact_phone="",
+    scopes=("School", "Student", "Staff"),
+    callback_url="http://127.0.0.1:9/callback",
+)
 
 
 def dataset_from_command(*args: str) -> dict:
@@ -116,18 +128,41 @@ def test_fake_xod_runs_as_a_process_serving_a_hand_written_dataset():
         str(port),
         "--dataset",
         str(SMALL_SCHOOL),
+        "--partner-app-id",
+        "demo-app",
     ]
+    environment = {**os.environ, "FAKE_XOD_PARTNER_SECRET": "demo-management-secret"}
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         answer = wait_for_token(
             port, "8231234", "hand-written-secret-1", "mis-sync-wizard.localhost"
         )
+        partner = Partner(
+            application_id="demo-app",
+            management_secret="demo-management-secret",
+            name="Demo",
+            registered_email="demo@example.org",
+            register_url=f"http://127.0.0.1:{port}/API/XporterOnDemand/SchoolRegister",
+        )
+        invited = school_register(INVITATION, partner, timeout=5)
     finally:
         process.terminate()
         out, err = process.communicate(timeout=10)
     assert answer["token"], (answer, err)
+    assert invited.ok, invited
+    assert (
+        f"consent page (Groupcall's email, for the school): http://127.0.0.1:{port}/_fake/consent"
+        in out
+    )
+    assert "for partner application id demo-app" in out
+    assert "demo-management-secret" not in out
     assert f"XOD_BASE_URL=http://127.0.0.1:{port}/api/v1/" in out
     assert f"XOD_TOKEN_URL=http://127.0.0.1:{port}/api/oauth/GetToken" in out
     assert "estab 8231234, secret hand-written-secret-1" in out
@@ -140,8 +175,14 @@ def test_fake_xod_runs_as_a_process_serving_a_generated_school():
         *(sys.executable, "manage.py", "fake_xod", "--host", "127.0.0.1", "--port", str(port)),
         *("--generate", "pupils=30,staff=5,seed=2"),
     ]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_XOD_PARTNER")}
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         answer = wait_for_token(
@@ -152,6 +193,7 @@ def test_fake_xod_runs_as_a_process_serving_a_generated_school():
         out, _ = process.communicate(timeout=10)
     assert answer["token"]
     assert "estab 8231234, secret fake-secret-8231234-2" in out
+    assert "invitation API: refuses all (no --partner-app-id/--partner-secret)" in out
 
 
 def test_fake_xod_refuses_a_generate_spec_it_cannot_use():

@@ -453,3 +453,8 @@ def test_the_consent_page_escapes_what_the_invitation_said(fake, receiver):
 def test_an_old_datetime_is_refused_by_school_register_too(fake):
     with pytest.raises(errors.PartnerRejected):
         school_register(invitation(fake), fake.partner(), now=lambda: NOW - timedelta(minutes=16))
+
+
+def test_an_invitation_needs_a_seven_digit_estab(fake):
+    with pytest.raises(ValueError, match="7 digits"):
+        invitation(fake, estab="881900")
