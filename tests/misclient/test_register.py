@@ -418,3 +418,20 @@ def test_an_old_datetime_is_refused_by_school_register_too(fake):
 def test_an_invitation_needs_a_seven_digit_estab(fake):
     with pytest.raises(ValueError, match="7 digits"):
         invitation(fake, estab="881900")
+
+
+def test_a_signed_body_not_in_the_documented_shape_is_an_invalid_request(fake):
+    body = b'{"Schools": "8231234"}'
+    headers = {
+        "ApplicationId": TEST_PARTNER_APP_ID,
+        "DateTime": VECTOR_TIMESTAMP,
+        "Authorization": f"Groupcall {sign(body, VECTOR_TIMESTAMP, VECTOR_SECRET)}",
+    }
+    answer = requests.post(fake.server.register_url, data=body, headers=headers, timeout=5)
+    assert (answer.status_code, answer.json()) == (400, {"Message": "The request is invalid."})
+
+
+def test_another_refusal_of_the_whole_request_is_a_service_error(fake):
+    fake.app.fail_next(fake.estab, status=400, endpoint="SchoolRegister")
+    with pytest.raises(errors.XodServiceError, match="An error has occurred"):
+        school_register(invitation(fake), fake.partner(), now=lambda: NOW)
