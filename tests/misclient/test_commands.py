@@ -16,7 +16,7 @@ import requests
 from django.core.management import CommandError, call_command
 
 from misclient.fake.server.dataset import load_dataset
-from misclient.management.commands.fake_xod import parse_generate
+from misclient.management.commands.fake_xod import dataset_to_serve, parse_generate
 from misclient.register import Partner, SchoolInvitation, school_register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,13 @@ def test_fake_xod_dataset_writes_a_school_not_yet_authorised():
     data = dataset_from_command("--pupils", "5", "--staff", "2", "--no-secret")
     assert data["schools"][0]["secret"] is None
     assert load_dataset(data).schools["8231234"].secret is None
+
+
+def test_fake_xod_can_serve_schools_not_yet_authorised():
+    served = dataset_to_serve({"dataset": str(SMALL_SCHOOL), "no_secret": True})
+    assert [school["secret"] for school in served["schools"]] == [None, None]
+    generated = dataset_to_serve({"generate": "pupils=5,staff=2", "no_secret": False})
+    assert generated["schools"][0]["secret"] == "fake-secret-8231234-1"
 
 
 def test_the_generate_spec_is_parsed_into_generator_arguments():
