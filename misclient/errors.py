@@ -36,6 +36,14 @@ MALFORMED_RESPONSE = (
     "help: please contact support."
 )
 SERVICE_ERROR = "Xporter reported an error: {detail}. If it happens again, please contact support."
+PARTNER_REJECTED = (
+    "Groupcall refused this application's id or signature: check GROUPCALL_APPLICATION_ID "
+    "and GROUPCALL_MANAGEMENT_SECRET."
+)
+REGISTER_UNREACHABLE = (
+    "Groupcall's invitation service could not be reached ({detail}). This is usually "
+    "temporary: try again in a few minutes."
+)
 
 
 class XodError(Exception):
@@ -105,6 +113,13 @@ class XodServiceError(XodError):
     code = "service_error"
 
 
+class PartnerRejected(XodError):
+    """Groupcall's invitation service refused the application itself (its id, or the
+    signature made with its management secret): the operator must fix the settings."""
+
+    code = "partner_rejected"
+
+
 def bad_credentials(detail: str = "") -> BadCredentials:
     return BadCredentials(BAD_CREDENTIALS, detail=detail)
 
@@ -123,23 +138,6 @@ def malformed_response(detail: str) -> MalformedResponse:
 
 def service_error(detail: str) -> XodServiceError:
     return XodServiceError(SERVICE_ERROR.format(detail=detail), detail=detail)
-
-
-PARTNER_REJECTED = (
-    "Groupcall refused this application's id or signature: check GROUPCALL_APPLICATION_ID "
-    "and GROUPCALL_MANAGEMENT_SECRET."
-)
-REGISTER_UNREACHABLE = (
-    "Groupcall's invitation service could not be reached ({detail}). This is usually "
-    "temporary: try again in a few minutes."
-)
-
-
-class PartnerRejected(XodError):
-    """Groupcall's invitation service refused the application itself (its id, or the
-    signature made with its management secret): the operator must fix the settings."""
-
-    code = "partner_rejected"
 
 
 def partner_rejected(detail: str = "") -> PartnerRejected:

@@ -81,6 +81,10 @@ class SchoolInvitation:
     scopes: tuple[str, ...]
     callback_url: str
 
+    def __post_init__(self) -> None:
+        if not (self.estab.isdigit() and len(self.estab) == 7):
+            raise ValueError(f"estab must be 7 digits, not {self.estab!r}")
+
     @property
     def lea_code(self) -> str:
         return self.estab[:3]
@@ -148,7 +152,8 @@ def school_register(
 
     Raises PartnerRejected (our id or signature refused), MisUnreachable (no answer,
     timeout, 429 or 5xx), MalformedResponse (an answer that cannot be read) or
-    XodServiceError (any other refusal of the request as a whole).
+    XodServiceError (any other refusal of the request as a whole). ValueError if the
+    invitation's estab is not 7 digits (from SchoolInvitation itself).
     """
     body = json.dumps(register_body(invitation, partner)).encode("utf-8")
     timestamp = timestamp_of((now or _utcnow)())
@@ -158,7 +163,13 @@ def school_register(
         "Authorization": f"Groupcall {sign(body, timestamp, partner.management_secret)}",
         "Content-Type": "application/json",
     }
-    response = _post(session or requests.Session(), partner.register_url, body, headers, timeout)
+    own_session = session is None
+    session = session or requests.Session()
+    try:
+        response = _post(session, partner.register_url, body, headers, timeout)
+    finally:
+        if own_session:
+            session.close()
     answer = _answer_for(invitation, _school_result(invitation, response))
     log.info("Invitation for estab %s: %s %s", invitation.estab, answer.status, answer.detail)
     return answer

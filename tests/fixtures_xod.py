@@ -8,7 +8,8 @@ retries never really sleep (the delays asked for land in `sleeps`).
 Unless the dataset or the options name other partner credentials, the fake's invitation
 API accepts TEST_PARTNER_APP_ID and TEST_PARTNER_SECRET; `partner()` is a
 misclient.register.Partner signing with them, and `consent()` makes the first school
-consent to its latest invitation (the callback goes to the invitation's URL).
+consent to its latest invitation (the callback goes to the invitation's URL; the
+`callback_receiver` fixture is a stand-in application that records it).
 
 The `fake_xod` fixture serves a copy of `fake_xod_dataset` that way: a small generated
 secondary school unless a test package or module overrides that fixture (tests/wizard
@@ -18,10 +19,13 @@ serves its hand-built school; its `xod` fixture points the settings at the fake)
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -122,6 +126,49 @@ class FakeXod:
     def requests(self, endpoint: str = "", estab: str = "") -> int:
         """How many requests the school (default: the first) sent to `endpoint` (or all)."""
         return self.app.request_count(estab or self.estab, endpoint)
+
+
+class CallbackReceiver:
+    """A tiny stand-in for an application's Groupcall callback endpoint, on a free port:
+    records each form posted to `url` and answers `status`. A context manager."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.forms: list[dict[str, str]] = []
+        self.content_types: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                receiver.forms.append({name: values[-1] for name, values in form.items()})
+                receiver.content_types.append(self.headers.get("Content-Type", ""))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/groupcall/callback/tok3n"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,))
+
+    def __enter__(self) -> CallbackReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def callback_receiver() -> Iterator[CallbackReceiver]:
+    with CallbackReceiver() as running:
+        yield running
 
 
 @contextmanager

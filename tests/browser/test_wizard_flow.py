@@ -201,7 +201,9 @@ def test_another_schools_administrator_gets_404_for_this_schools_run(
     context.close()
 
 
-def test_a_paused_authorisation_says_why_and_leads_back_to_groupcall(page: Page, live_server, school, fake_xod):
+def test_a_paused_authorisation_says_why_and_leads_back_to_groupcall(
+    page: Page, live_server, school, fake_xod
+):
     fake_xod.app.pause_authorisation(fake_xod.estab)
     sign_in(page, live_server)
     page.get_by_text("Import/Sync").click()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,10 +19,21 @@ import requests
 from django.core.management import CommandError, call_command
 
 from misclient.fake.server.dataset import load_dataset
-from misclient.management.commands.fake_xod import parse_generate
+from misclient.management.commands.fake_xod import dataset_to_serve, parse_generate
+from misclient.register import Partner, SchoolInvitation, school_register
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_SCHOOL = Path(__file__).parent / "data" / "small_school.json"
+INVITATION = SchoolInvitation(
+    estab="8231234",
+    school_name="Hand-written School",
+    contact_first_name="Sam",
+    contact_last_name="Contact",
+    contact_email="office@school.example.org",
+    contact_phone="",
+    scopes=("School", "Student", "Staff"),
+    callback_url="http://127.0.0.1:9/callback",
+)
 
 
 def dataset_from_command(*args: str) -> dict:
@@ -70,6 +85,13 @@ def test_fake_xod_dataset_writes_a_school_not_yet_authorised():
     assert load_dataset(data).schools["8231234"].secret is None
 
 
+def test_fake_xod_can_serve_schools_not_yet_authorised():
+    served = dataset_to_serve({"dataset": [str(SMALL_SCHOOL)], "no_secret": True})
+    assert [school["secret"] for school in served["schools"]] == [None, None]
+    generated = dataset_to_serve({"generate": "pupils=5,staff=2", "no_secret": False})
+    assert generated["schools"][0]["secret"] == "fake-secret-8231234-1"
+
+
 def test_the_generate_spec_is_parsed_into_generator_arguments():
     assert parse_generate("pupils=300, staff=40,seed=1,phase=secondary") == {
         "pupils": 300,
@@ -106,28 +128,54 @@ def wait_for_token(port: int, estab: str, secret: str, relying_party: str) -> di
             time.sleep(0.1)
 
 
-def test_fake_xod_runs_as_a_process_serving_a_hand_written_dataset():
-    port = free_port()
-    command = [
-        sys.executable,
-        "manage.py",
-        "fake_xod",
-        "--port",
-        str(port),
-        "--dataset",
-        str(SMALL_SCHOOL),
-    ]
+@contextmanager
+def fake_xod_process(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """`manage.py fake_xod` in its own process on a free port until the block ends;
+    its output is in `served.out` / `served.err` after."""
+    served = Served(port=free_port())
+    command = [sys.executable, "manage.py", "fake_xod", "--port", str(served.port), *args]
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        answer = wait_for_token(
-            port, "8231234", "hand-written-secret-1", "mis-sync-wizard.localhost"
-        )
+        yield served
     finally:
         process.terminate()
-        out, err = process.communicate(timeout=10)
-    assert answer["token"], (answer, err)
+        served.out, served.err = process.communicate(timeout=10)
+
+
+@dataclass
+class Served:
+    port: int
+    out: str = ""
+    err: str = ""
+
+    def token(self, estab: str, secret: str) -> dict:
+        return wait_for_token(self.port, estab, secret, "mis-sync-wizard.localhost")
+
+
+def test_fake_xod_runs_as_a_process_serving_a_hand_written_dataset():
+    environment = {**os.environ, "FAKE_XOD_PARTNER_SECRET": "demo-management-secret"}
+    arguments = ("--dataset", str(SMALL_SCHOOL), "--partner-app-id", "demo-app")
+    with fake_xod_process(*arguments, env=environment) as served:
+        answer = served.token("8231234", "hand-written-secret-1")
+        partner = Partner(
+            application_id="demo-app",
+            management_secret="demo-management-secret",
+            name="Demo",
+            registered_email="demo@example.org",
+            register_url=f"http://127.0.0.1:{served.port}/API/XporterOnDemand/SchoolRegister",
+        )
+        invited = school_register(INVITATION, partner, timeout=5)
+    out, port = served.out, served.port
+    assert answer["token"], (answer, served.err)
+    assert invited.ok, invited
+    assert (
+        f"consent page (Groupcall's email, for the school): http://127.0.0.1:{port}/_fake/consent"
+        in out
+    )
+    assert "for partner application id demo-app" in out
+    assert "demo-management-secret" not in out
     assert f"XOD_BASE_URL=http://127.0.0.1:{port}/api/v1/" in out
     assert f"XOD_TOKEN_URL=http://127.0.0.1:{port}/api/oauth/GetToken" in out
     assert "estab 8231234, secret hand-written-secret-1" in out
@@ -135,23 +183,13 @@ def test_fake_xod_runs_as_a_process_serving_a_hand_written_dataset():
 
 
 def test_fake_xod_runs_as_a_process_serving_a_generated_school():
-    port = free_port()
-    command = [
-        *(sys.executable, "manage.py", "fake_xod", "--host", "127.0.0.1", "--port", str(port)),
-        *("--generate", "pupils=30,staff=5,seed=2"),
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        answer = wait_for_token(
-            port, "8231234", "fake-secret-8231234-2", "mis-sync-wizard.localhost"
-        )
-    finally:
-        process.terminate()
-        out, _ = process.communicate(timeout=10)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_XOD_PARTNER")}
+    arguments = ("--host", "127.0.0.1", "--generate", "pupils=30,staff=5,seed=2")
+    with fake_xod_process(*arguments, env=environment) as served:
+        answer = served.token("8231234", "fake-secret-8231234-2")
     assert answer["token"]
-    assert "estab 8231234, secret fake-secret-8231234-2" in out
+    assert "estab 8231234, secret fake-secret-8231234-2" in served.out
+    assert "invitation API: refuses all (no --partner-app-id/--partner-secret)" in served.out
 
 
 def test_fake_xod_refuses_a_generate_spec_it_cannot_use():
@@ -166,23 +204,10 @@ def test_fake_xod_serves_the_schools_of_several_datasets(tmp_path):
         *("--pupils", "5", "--staff", "2", "--estab", "8235678", "--no-secret"),
         *("--output", str(second)),
     )
-    port = free_port()
-    command = [
-        *(sys.executable, "manage.py", "fake_xod", "--port", str(port)),
-        *("--dataset", str(SMALL_SCHOOL), "--dataset", str(second)),
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        answer = wait_for_token(
-            port, "8231234", "hand-written-secret-1", "mis-sync-wizard.localhost"
-        )
-    finally:
-        process.terminate()
-        out, err = process.communicate(timeout=10)
-    assert answer["token"], (answer, err)
-    assert "estab 8235678, secret none yet (not authorised: invite the school)" in out
+    with fake_xod_process("--dataset", str(SMALL_SCHOOL), "--dataset", str(second)) as served:
+        answer = served.token("8231234", "hand-written-secret-1")
+    assert answer["token"], (answer, served.err)
+    assert "estab 8235678, secret none yet (not authorised: invite the school)" in served.out
 
 
 def test_fake_xod_refuses_two_datasets_with_the_same_school():

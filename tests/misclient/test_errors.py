@@ -17,6 +17,8 @@ from misclient.scopes import REQUIRED_SCOPES, describe_missing_scopes, scope_err
         (errors.mis_unreachable("timeout"), True),
         (errors.malformed_response("not JSON"), False),
         (errors.service_error("Something went wrong"), False),
+        (errors.partner_rejected("Unauthorized: signature incorrect"), False),
+        (errors.register_unreachable("timeout"), True),
     ],
 )
 def test_only_an_unreachable_mis_is_transient(error, transient):
@@ -37,6 +39,8 @@ def test_messages_say_what_to_do_in_plain_words():
     assert "its pupils" in str(scope_error([REQUIRED_SCOPES[1]]))
     assert "try again" in str(errors.mis_unreachable("HTTP 503"))
     assert "HTTP 503" in str(errors.mis_unreachable("HTTP 503"))
+    assert "check GROUPCALL_APPLICATION_ID" in str(errors.partner_rejected())
+    assert "invitation service could not be reached" in str(errors.register_unreachable("x"))
 
 
 def test_missing_optional_scopes_are_described_one_sentence_each():

@@ -9,12 +9,9 @@ import hashlib
 import json
 import logging
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -27,7 +24,7 @@ from misclient.register import (
     school_register,
     sign,
 )
-from tests.fixtures_xod import TEST_PARTNER_APP_ID, FakeXod, serving
+from tests.fixtures_xod import TEST_PARTNER_APP_ID, CallbackReceiver, FakeXod, serving
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 VECTOR_BODY = b'{"Schools": [{"LeaCode": "823", "DfesCode": "1234"}], "RegistrationType": "Test"}'
@@ -45,46 +42,9 @@ def spelled_out_signature(body: bytes, timestamp: str, secret: str) -> str:
     return hashlib.sha256(bytes(k ^ 0x5C for k in key) + inner).hexdigest().upper()
 
 
-class CallbackReceiver:
-    """A tiny stand-in for the application's callback endpoint: records each form."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.forms: list[dict[str, str]] = []
-        self.content_types: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
-                receiver.forms.append({name: values[-1] for name, values in form.items()})
-                receiver.content_types.append(self.headers.get("Content-Type", ""))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/groupcall/callback/tok3n"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,))
-
-    def __enter__(self) -> CallbackReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
-    with CallbackReceiver() as running:
-        yield running
+def receiver(callback_receiver: CallbackReceiver) -> CallbackReceiver:
+    return callback_receiver
 
 
 def invitation(fake: FakeXod, callback_url: str = "", **changes: Any) -> SchoolInvitation:
@@ -453,3 +413,25 @@ def test_the_consent_page_escapes_what_the_invitation_said(fake, receiver):
 def test_an_old_datetime_is_refused_by_school_register_too(fake):
     with pytest.raises(errors.PartnerRejected):
         school_register(invitation(fake), fake.partner(), now=lambda: NOW - timedelta(minutes=16))
+
+
+def test_an_invitation_needs_a_seven_digit_estab(fake):
+    with pytest.raises(ValueError, match="7 digits"):
+        invitation(fake, estab="881900")
+
+
+def test_a_signed_body_not_in_the_documented_shape_is_an_invalid_request(fake):
+    body = b'{"Schools": "8231234"}'
+    headers = {
+        "ApplicationId": TEST_PARTNER_APP_ID,
+        "DateTime": VECTOR_TIMESTAMP,
+        "Authorization": f"Groupcall {sign(body, VECTOR_TIMESTAMP, VECTOR_SECRET)}",
+    }
+    answer = requests.post(fake.server.register_url, data=body, headers=headers, timeout=5)
+    assert (answer.status_code, answer.json()) == (400, {"Message": "The request is invalid."})
+
+
+def test_another_refusal_of_the_whole_request_is_a_service_error(fake):
+    fake.app.fail_next(fake.estab, status=400, endpoint="SchoolRegister")
+    with pytest.raises(errors.XodServiceError, match="An error has occurred"):
+        school_register(invitation(fake), fake.partner(), now=lambda: NOW)

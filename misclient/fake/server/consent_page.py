@@ -18,8 +18,9 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 PAGE_PATH = "/_fake/consent"
 STYLE = (
     "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:40rem;"
-    "padding:1rem}section{border:1px solid #555;border-radius:.5rem;margin:1rem 0;"
-    "padding:0 1rem 1rem}fieldset{margin:.5rem 0}button{font-size:1rem;padding:.5rem 1rem}"
+    "padding:1rem;overflow-wrap:anywhere}"
+    "section{border:1px solid #555;border-radius:.5rem;margin:1rem 0;padding:0 1rem 1rem}"
+    "fieldset{margin:.5rem 0}button{font-size:1rem;padding:.5rem 1rem}"
     "label{margin-left:.25rem}"
 )
 

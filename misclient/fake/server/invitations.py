@@ -108,21 +108,21 @@ def refusal(dataset: FakeDataset, headers: dict[str, str], body: bytes, now: dat
     return ""
 
 
-def schools_of(body: bytes) -> list[Row] | None:
-    """The request's Schools entries, or None if the body is not the documented shape."""
+def _document(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object ({} if it is not one)."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    schools = data.get("Schools") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def schools_of(document: dict[str, Any]) -> list[Row] | None:
+    """The request's Schools entries, or None if they are not the documented shape."""
+    schools = document.get("Schools")
     if not isinstance(schools, list) or not all(isinstance(s, dict) for s in schools):
         return None
     return schools
-
-
-def registration_type(body: bytes) -> str:
-    data = json.loads(body.decode("utf-8"))
-    return str(data.get("RegistrationType") or "Live")
 
 
 def estab_of(entry: Row) -> str:
@@ -131,7 +131,7 @@ def estab_of(entry: Row) -> str:
 
 def first_estab(body: bytes) -> str:
     """The estab of the request's first school (requests are counted under it)."""
-    schools = schools_of(body)
+    schools = schools_of(_document(body))
     return estab_of(schools[0]) if schools else ""
 
 
@@ -175,10 +175,11 @@ def register(
     """The answer to a SchoolRegister request, and the invitations it made."""
     if reason := refusal(dataset, headers, body, now):
         return Answer(401, {"Message": reason}), []
-    schools = schools_of(body)
+    document = _document(body)
+    schools = schools_of(document)
     if schools is None:
         return Answer(400, {"Message": INVALID_REQUEST}), []
-    kind = registration_type(body)
+    kind = str(document.get("RegistrationType") or "Live")
     results, made = [], []
     for entry in schools:
         reason = school_refusal(dataset, entry)

@@ -3,6 +3,7 @@
 python manage.py fake_xod --port 8765 --dataset school.json [--dataset second-school.json]
 python manage.py fake_xod --generate pupils=300,staff=40,seed=1
 python manage.py fake_xod --dataset school.json --partner-app-id demo-app --partner-secret ...
+python manage.py fake_xod --generate pupils=300,staff=40 --no-secret   # not authorised yet
 
 The partner options (or FAKE_XOD_PARTNER_APP_ID / FAKE_XOD_PARTNER_SECRET) are the
 application id and management secret its invitation API accepts.
@@ -40,6 +41,22 @@ def parse_generate(spec: str) -> dict[str, Any]:
     return options
 
 
+def dataset_to_serve(options: dict[str, Any]) -> dict[str, Any]:
+    """The dataset the options name: a file, or a generated school; without secrets if
+    `no_secret`."""
+    if options.get("dataset"):
+        dataset = _together([read_dataset(path) for path in options["dataset"]])
+    else:
+        try:
+            dataset = generate_dataset(**parse_generate(options.get("generate") or ""))
+        except ValueError as exc:
+            raise CommandError(f"--generate: {exc}") from exc
+    if options.get("no_secret"):
+        for school in dataset["schools"]:
+            school["secret"] = None
+    return dataset
+
+
 class Command(BaseCommand):
     help = "Serve a fake Groupcall Xporter on Demand (XoD) until stopped."
 
@@ -58,6 +75,12 @@ class Command(BaseCommand):
             metavar="SPEC",
             help="a generated school, e.g. pupils=300,staff=40,seed=1,phase=primary",
         )
+        parser.add_argument(
+            "--no-secret",
+            "--unauthorised",
+            action="store_true",
+            help="serve the schools as not yet authorised (no secret) until they consent",
+        )
         parser.add_argument("--token-lifetime-hours", type=float, default=120.0)
         parser.add_argument(
             "--partner-app-id",
@@ -73,13 +96,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["dataset"]:
-            dataset = _together([read_dataset(path) for path in options["dataset"]])
-        else:
-            try:
-                dataset = generate_dataset(**parse_generate(options["generate"] or ""))
-            except ValueError as exc:
-                raise CommandError(f"--generate: {exc}") from exc
+        dataset = dataset_to_serve(options)
         lifetime = timedelta(hours=options["token_lifetime_hours"])
         try:
             server = FakeXodServer(
