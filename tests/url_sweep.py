@@ -174,6 +174,8 @@ UNKNOWN = (
 
 def url_of(route: Route, values: dict[str, str]) -> str:
     """The address of `route` with each URL kwarg filled from `values` (by kwarg name)."""
+    missing = [name for name in route.kwargs if name not in values]
+    assert not missing, f"{route.key}: add a value for {missing} to kwarg_values (url_sweep.py)"
     kwargs = {name: values[name] for name in route.kwargs}
     if route.named:
         return reverse(route.key, kwargs=kwargs)
