@@ -23,8 +23,9 @@ from tests.users.factories import UserFactory
 from tests.wizard.school_data import ESTAB, mis_sync
 from tests.wizard.test_wizard_views import finish, walk_to_summary
 from users import crypto
+from users.credentials import PIN4, hash_pupil_password
 from users.models import School, User
-from wizard.models import MisConnection, SyncChange, SyncRun
+from wizard.models import MisConnection, SyncChange, SyncRun, SyncSettings
 
 
 def pupils_passwords() -> dict[str, str]:
@@ -35,12 +36,37 @@ def pupils_passwords() -> dict[str, str]:
     }
 
 
+# The synced pupils get word-and-digits and random passwords (distinctive text); one more
+# pupil has a four-digit picture PIN chosen so that no other number in a dump is it.
+FORMATS = {"3": "word_digits", "4": "random"}
+PIN = "7391"
+
+
 def found(secret: str, text: str) -> bool:
-    """Whether `secret` is in `text`; a PIN only as a number on its own (not inside a
-    longer number or a hex id)."""
+    """Whether `secret` is in `text`; a PIN only as a number on its own, outside the
+    long encoded strings (hashes, Fernet tokens, ids) where four digits turn up by chance."""
     if secret.isdigit():
-        return re.search(rf"(?<![0-9a-fA-F]){secret}(?![0-9a-fA-F])", text) is not None
+        text = re.sub(r"[A-Za-z0-9_\-+/=]{20,}", " ", text)
+        return re.search(rf"(?<![0-9A-Za-z]){secret}(?![0-9A-Za-z])", text) is not None
     return secret in text
+
+
+def school_with_formats_and_a_pin_pupil(xod: Any) -> School:
+    """The school connected, its password formats chosen, and a picture-PIN pupil stored
+    as the app stores one (hashed to sign in, encrypted for cards)."""
+    school = connect(xod)
+    SyncSettings.objects.update_or_create(school=school, defaults={"password_formats": FORMATS})
+    User.objects.create(
+        school=school,
+        role=User.Role.PUPIL,
+        username="PinP",
+        forename="Pia",
+        surname="Pinner",
+        password_format=PIN4,
+        password=hash_pupil_password(PIN),
+        printable_password=crypto.encrypt(PIN),
+    )
+    return school
 
 
 def activation_links() -> list[str]:
@@ -80,11 +106,12 @@ def database_dump() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_secrets_and_passwords_are_not_in_the_database_in_clear(xod):
-    school = connect(xod)
+    school = school_with_formats_and_a_pin_pupil(xod)
     assert mis_sync()["status"] == "applied"
     passwords = pupils_passwords()
-    assert len(passwords) == 6
-    assert all(len(password) == 4 for password in passwords.values())  # years 3 and 4: PINs
+    assert len(passwords) == 7
+    assert passwords["PinP"] == PIN
+    assert len({password for password in passwords.values() if len(password) >= 7}) == 6
     assert MisConnection.objects.get(school=school).secret == xod.secret
 
     with connection.cursor() as cursor:
@@ -103,7 +130,7 @@ def test_secrets_and_passwords_are_not_in_the_database_in_clear(xod):
     assert "Amira" in dump  # the dump has the data (it was committed)
     assert xod.secret not in dump
     for password in passwords.values():
-        assert not found(password, dump), "a pupil's PIN is in the database dump"
+        assert not found(password, dump), "a pupil's password or PIN is in the database dump"
 
 
 @pytest.mark.django_db
@@ -121,7 +148,7 @@ def test_logs_tasks_and_stored_runs_hold_no_passwords_secrets_or_links(
 
     task_prerun.connect(record_task, weak=False)
     try:
-        school = connect(xod)
+        school = school_with_formats_and_a_pin_pupil(xod)
         admin = UserFactory.create(school=school, role=User.Role.ADMIN, username="HeadA")
         client.force_login(admin)
         # The administrator's sync, through the wizard's pages and a Celery task.
