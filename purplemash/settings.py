@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (no inline scripts or styles) and Permissions-Policy.
+    "purplemash.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,6 +112,12 @@ PASSWORD_HASHERS = [
     "users.credentials.PupilPasswordHasher",  # generated pupil passwords: see its docstring
 ]
 LOGIN_URL = "admin:login"
+# Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): no
+# address of ours is sent to other sites, no page may be framed, no file is sniffed into
+# another type. The Content-Security-Policy is purplemash/security.py's.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 # Staff activation links are valid for 3 days (users/activation.py).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
@@ -249,6 +257,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Neither cookie is for JavaScript: forms carry the CSRF token in a hidden field, and
+# static/js/sync.js posts the form's own fields.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

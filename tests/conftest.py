@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures_pages",
     "tests.users.signin_fixtures",
     "tests.fixtures_classes",
+    "tests.url_sweep",
 ]

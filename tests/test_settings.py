@@ -39,6 +39,26 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_cookies_are_secure_and_http_only_and_headers_are_set():
+    names = [
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_SECURE",
+        "CSRF_COOKIE_HTTPONLY",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_REFERRER_POLICY",
+        "X_FRAME_OPTIONS",
+        "SECURE_HSTS_SECONDS",
+    ]
+    code = f"from django.conf import settings; print([getattr(settings, n) for n in {names!r}])"
+    env = worker_env(**PRODUCTION, DJANGO_SETTINGS_MODULE="purplemash.settings")
+    printed = run_client(code, env).strip()
+    assert printed == "[True, True, True, True, True, True, 'same-origin', 'DENY', 31536000]"
+    middleware = "from django.conf import settings; print(settings.MIDDLEWARE)"
+    assert "purplemash.security.SecurityHeadersMiddleware" in run_client(middleware, env)
+
+
 def test_debug_off_without_secret_key_refuses_to_start():
     result = _manage("check", **{**PRODUCTION, "SECRET_KEY": None})
     assert result.returncode != 0

@@ -6,10 +6,13 @@ from typing import TypeVar
 
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from users.admin import UserAdmin
+from users.models import User
 from wizard.models import (
     GroupcallInvitation,
     MisConnection,
@@ -18,6 +21,7 @@ from wizard.models import (
     SyncRun,
     SyncSettings,
 )
+from wizard.services import erase
 from wizard.services.lifecycle import SyncError
 from wizard.services.undo import sync_run_undo
 
@@ -136,3 +140,32 @@ class SyncSettingsAdmin(ReadOnlyAdmin[SyncSettings]):
 class NotDuplicateAdmin(ReadOnlyAdmin[NotDuplicate]):
     list_display = ["school", "mis_id", "account", "created_at"]
     list_select_related = ["school", "account"]
+
+
+# Accounts' admin is the users app's; erasing a person also rewrites the sync runs that
+# name them, which only the wizard knows, so the wizard adds the action (users never
+# imports the wizard).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdminWithErasure(UserAdmin):
+    actions = ["erase_people"]
+
+    @admin.action(description="Erase this person's data", permissions=["delete"])
+    def erase_people(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        people = list(queryset.filter(school__isnull=False).select_related("school"))
+        if request.POST.get("confirm") != "yes":
+            context = {**self.admin_site.each_context(request), "people": people}
+            return TemplateResponse(request, "admin/wizard/erase_confirm.html", context)
+        for account in people:
+            school = account.school
+            assert school is not None  # support staff were left out above
+            person = erase.person_find(school=school, username=account.username)
+            report = erase.person_erase(school=school, person=person)
+            self.message_user(request, report.in_words(), messages.SUCCESS)
+        if queryset.filter(school__isnull=True).exists():
+            self.message_user(
+                request, "Support staff accounts are not erased here.", messages.WARNING
+            )
+        return None

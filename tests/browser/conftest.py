@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,13 +51,37 @@ def browser(django_db_setup: None, live_server: object) -> Iterator[Browser]:
         browser.close()
 
 
+def refusals_collected(page: Page) -> list[str]:
+    """Collects what the browser refused or failed on, as it says in its console: anything
+    the Content-Security-Policy blocked (an inline script or style left in a template), a
+    script error, a file that did not load. A test's pages must leave it empty."""
+    refused: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        # A page a test means to be refused (403, 404) is logged as a resource that
+        # failed to load: pages are checked by their tests, files below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            refused.append(f"{page.url}: {message.text}")
+
+    def response(answer: Response) -> None:
+        if answer.request.resource_type != "document" and answer.status >= 400:
+            refused.append(f"{page.url}: {answer.url} answered {answer.status}")
+
+    page.on("console", console)
+    page.on("response", response)
+    page.on("pageerror", lambda error: refused.append(f"{page.url}: {error}"))
+    return refused
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=TABLET, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = refusals_collected(page)
     yield page
     context.close()
+    assert refused == [], "the browser refused or failed:\n" + "\n".join(refused)
 
 
 @pytest.fixture
@@ -58,5 +89,7 @@ def page_without_javascript(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=TABLET, locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = refusals_collected(page)
     yield page
     context.close()
+    assert refused == [], "the browser refused or failed:\n" + "\n".join(refused)
