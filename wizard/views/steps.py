@@ -274,7 +274,8 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             ("pupil", self.choices.pupil_names),
             ("staff", self.choices.staff_names),
         ):
-            chosen = formats[role]
+            # What was posted, whatever it is (a format left out comes back as None).
+            chosen = str(formats[role] or "")
             if chosen == "custom":
                 chosen = (form[f"{role}_template"].value() or "").strip()
             try:
