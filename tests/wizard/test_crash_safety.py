@@ -208,7 +208,7 @@ def _backend_alive(pid: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def _wait_until(condition: Callable[[], Any], what: str, seconds: float = 90) -> Any:
+def _wait_until(condition: Callable[[], Any], what: str, seconds: float = 300) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if value := condition():
@@ -290,7 +290,7 @@ def _stop(stage: Stage, worker_pid: int, backend: int) -> None:
     _wait_until(lambda: _gone(pool), "the pool process to die")
 
 
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize(
     ("pupils", "stops"),
     [
