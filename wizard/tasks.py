@@ -6,13 +6,15 @@ backoff (misclient/transport.py); that is the whole budget. The task does not tr
 on top of it: a read that still fails is a FAILED run, and its page offers "Try again".
 A worker that dies mid-task has the task redelivered (late acks and
 `task_reject_on_worker_lost`, see the Celery settings): every task is safe to run twice.
+An apply whose database connection drops is rolled back whole and tried again.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
 
 from wizard.models import SyncRun
 from wizard.services import apply, lifecycle, purge, sync
@@ -34,13 +36,24 @@ def read_and_plan_sync_run(run_id: int) -> str:
     return _status(run_id)
 
 
-@shared_task(name="wizard.apply_sync_run")
-def apply_sync_run(run_id: int) -> str:
-    """Applies a planned run once (a second delivery of the same task is a no-op)."""
-    run = SyncRun.objects.select_related("school").get(pk=run_id)
-    # A refusal, or a crash, is recorded on the run in words, for the page.
-    with suppress(lifecycle.SyncError):
-        apply.sync_run_apply(run=run)
+# Tries of an apply that lost its database connection, 1, 2 then 4 seconds apart.
+DATABASE_RETRIES = 3
+
+
+@shared_task(bind=True, name="wizard.apply_sync_run")
+def apply_sync_run(self: Task, run_id: int) -> str:
+    """Applies a planned run once (a second delivery of the same task is a no-op). An
+    apply that lost the database was rolled back whole: it is tried again, and after
+    DATABASE_RETRIES the run is failed in words."""
+    try:
+        run = SyncRun.objects.select_related("school").get(pk=run_id)
+        # A refusal, or a crash, is recorded on the run in words, for the page.
+        with suppress(lifecycle.SyncError):
+            apply.sync_run_apply(run=run)
+    except (OperationalError, InterfaceError) as error:
+        if self.request.retries < DATABASE_RETRIES:
+            raise self.retry(exc=error, countdown=2**self.request.retries) from error
+        lifecycle.run_fail(SyncRun(pk=run_id), apply.CRASHED)
     return _status(run_id)
 
 

@@ -127,6 +127,8 @@ def test_parse_problems_that_name_a_person_are_errors_and_protect_the_account() 
         "1": (Category.ERROR, "DateOfBirth is not a date"),
         "2": (Category.NEW, ""),
         "3": (Category.ERROR, "UPN is not 13 characters"),
+        # A record without an Id is listed too, by its place in the feed.
+        "": (Category.ERROR, "The record has no Id (record 4 of Students as the MIS sent them)"),
     }
     assert line_for(plan, "3").account_id == 9
 

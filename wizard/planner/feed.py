@@ -47,6 +47,7 @@ MAX_EMAIL_LENGTH = 254  # User.email
 
 _NOT_ON_ROLL = frozenset({"leaver", "left", "previous", "preadmission"})
 _PROBLEM_ROLES = {"students": PUPIL, "pupils": PUPIL, "staff": STAFF}
+ROW_OF_FEED = "(record {row} of {endpoint} as the MIS sent them)"
 
 
 @dataclass
@@ -327,10 +328,16 @@ def _apply_problems(snapshot: MisSnapshot, people: list[Person]) -> list[Person]
     could not be read at all) an error record of their own, so its account is not taken
     for a leaver."""
     messages: dict[tuple[str, str], list[str]] = defaultdict(list)
+    without_id: list[Person] = []
     for problem in snapshot.problems:
         role = _PROBLEM_ROLES.get(problem.endpoint.casefold())
         if role and problem.mis_id.strip():
             messages[(role, problem.mis_id.strip())].append(problem.reason)
+        elif role:
+            # A record with no usable Id (none sent, or only characters the reader drops)
+            # is still listed, by its place in the feed, so that someone can fix it.
+            where = ROW_OF_FEED.format(row=problem.row_number, endpoint=problem.endpoint)
+            without_id.append(Person(role=role, mis_id="", error=f"{problem.reason} {where}"))
     for person in people:
         found = messages.pop((person.role, person.mis_id), None)
         if found:
@@ -338,7 +345,7 @@ def _apply_problems(snapshot: MisSnapshot, people: list[Person]) -> list[Person]
     return [
         Person(role=role, mis_id=mis_id, error="; ".join(dict.fromkeys(found)))
         for (role, mis_id), found in sorted(messages.items())
-    ]
+    ] + without_id
 
 
 def _class_years(people: list[Person]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -78,6 +78,13 @@ def sync_run_apply(*, run: SyncRun) -> SyncRun:
     except SyncError as error:
         if claimed:
             _mark_failed(run, str(error))
+        raise
+    except (OperationalError, InterfaceError):
+        # The database connection dropped (or the database gave up: a restart, a
+        # deadlock): everything was rolled back, the claim too, so the run is still
+        # PLANNED and the task tries it again (tasks.py). Marking it failed would make
+        # the administrator start again for a fault that a retry mends.
+        logger.warning("Sync run %s lost the database while applying", run.pk, exc_info=True)
         raise
     except Exception:
         logger.exception("Sync run %s failed while applying", run.pk)

@@ -15,7 +15,7 @@ from users.models import School, User
 from wizard.models import SyncRun
 from wizard.services.apply import NOT_PLANNED
 from wizard.services.lifecycle import SyncError, runs_set_aside
-from wizard.services.runs import sync_run_create
+from wizard.services.runs import HANDED_TO_WORKER, sync_run_create
 from wizard.tasks import apply_sync_run, read_and_plan_sync_run
 
 
@@ -31,12 +31,15 @@ def sync_start(*, school: School, started_by: User | None = None) -> SyncRun:
 
 def sync_finish_later(*, run: SyncRun) -> SyncRun:
     """Has a worker apply the run as planned ("Finish"). Raises SyncError unless the run
-    is PLANNED."""
-    moved = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.PLANNED).update(
-        apply_requested_at=timezone.now()
-    )
+    is PLANNED and not handed to a worker already: of two Finish pressed at once (two
+    tabs, two administrators), one hands it over and the other is told."""
+    moved = SyncRun.objects.filter(
+        pk=run.pk, status=SyncRun.Status.PLANNED, apply_requested_at__isnull=True
+    ).update(apply_requested_at=timezone.now())
     if not moved:
         run.refresh_from_db()
+        if run.status == SyncRun.Status.PLANNED:
+            raise SyncError(HANDED_TO_WORKER)
         raise SyncError(NOT_PLANNED.format(status=run.get_status_display().lower()))
     transaction.on_commit(partial(apply_sync_run.delay, run.pk))
     run.refresh_from_db()

@@ -25,6 +25,10 @@ NOT_FETCHED = "This sync has no MIS data yet."
 NOT_PLANNABLE = "This sync can no longer be planned (it is {status}): please start a new one."
 BAD_USERNAME_FORMAT = "The username format cannot be used: {error}"
 NOT_HELD = "Only a held sync needs confirming (this one is {status})."
+HANDED_TO_WORKER = (
+    "This sync is being applied already: Finish was pressed for it before (in another tab, "
+    "or by another administrator). Its page shows how it went."
+)
 
 Status = SyncRun.Status
 
@@ -124,6 +128,9 @@ def _lock_plannable(run: SyncRun, to: str) -> None:
     """Locks the run's row; a re-plan replaces the change rows, which once applied hold
     what undo restores, so only a run that may still move to `to` is planned."""
     locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+    if locked.apply_requested_at is not None and locked.status == Status.PLANNED:
+        # Its change rows are what a worker is about to apply: never rewritten under it.
+        raise SyncError(HANDED_TO_WORKER)
     if not may_move(locked.status, to):
         raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
 

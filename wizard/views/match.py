@@ -74,7 +74,8 @@ class MatchView(SchoolAdminRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         run = self._run()
-        query = self.request.GET.get("q", "").strip()
+        # PostgreSQL cannot compare text with a NUL in it; no name has one.
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()
         context.update(
             run=run,
             person=self._person(run),

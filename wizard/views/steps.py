@@ -109,11 +109,26 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         return None
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self._not_waiting() or super().get(request, *args, **kwargs)
+        return self._not_waiting() or self._unless_refused(super().get, request, *args, **kwargs)
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        if answer := self._not_waiting():
-            return answer
+        return self._not_waiting() or self._unless_refused(self._post, *args, **kwargs)
+
+    def _unless_refused(self, page: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        """A page that plans the run again (the summary, Finish) may find that it stopped
+        waiting in the meantime (Finish pressed at the same moment in another tab, or by
+        another administrator): its page says what became of it, never an error page."""
+        try:
+            response: HttpResponse = page(*args, **kwargs)
+        except SyncError as error:
+            self.run.refresh_from_db()
+            if answer := self._not_waiting():
+                return answer
+            messages.error(self.request, str(error))
+            return redirect(run_url(self.run))
+        return response
+
+    def _post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         if "preview" in self.request.POST or "recheck" in self.request.POST:
             return self._render_unsaved()
         if self.request.POST.get("wizard_goto_step"):
@@ -259,7 +274,8 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             ("pupil", self.choices.pupil_names),
             ("staff", self.choices.staff_names),
         ):
-            chosen = formats[role]
+            # What was posted, whatever it is (a format left out comes back as None).
+            chosen = str(formats[role] or "")
             if chosen == "custom":
                 chosen = (form[f"{role}_template"].value() or "").strip()
             try:
@@ -299,7 +315,13 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
                 return redirect(self.get_step_url("summary"))
             background.sync_finish_later(run=self.run)
         except SyncError as error:
-            messages.error(self.request, str(error))
+            self.run.refresh_from_db()
+            if self.run.apply_requested_at is not None:
+                # Finish pressed twice at once (two tabs, two administrators): the
+                # other press handed it to a worker, and the run's page says how it went.
+                messages.info(self.request, NOT_READY)
+            else:
+                messages.error(self.request, str(error))
         self._finished = True
         return redirect(run_url(self.run))
 
