@@ -3,6 +3,8 @@ what is applied, and each line can later show its before and after."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -26,6 +28,17 @@ def _from_json(cls: type[Any], data: dict[str, Any]) -> Any:
     names = {f.name for f in fields(cls)}
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     return cls(**kwargs)
+
+
+def plan_digest(plan: SyncPlan) -> str:
+    """A short digest of everything a plan would do: the summary carries the one it
+    showed, and "Finish" applies only a plan with the same digest, so nothing is applied
+    that the administrator has not seen (another sync, or a change by hand, since). The
+    run keeps the digest of the plan its change rows hold, so the same plan is not
+    written twice."""
+    lines = [asdict(line) for line in plan.accounts] + [asdict(line) for line in plan.classes]
+    text = json.dumps([lines, plan.hold_reasons], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def plan_save(*, run: SyncRun, plan: SyncPlan) -> None:

@@ -104,9 +104,11 @@ def sync_run_plan(
         )
     except ValueError as error:  # the planner's word for a username format it cannot use
         raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
+    digest = plan_store.plan_digest(plan)
     with transaction.atomic():
-        _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
-        plan_store.plan_save(run=run, plan=plan)
+        stored = _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
+        if stored.plan_digest != digest:
+            plan_store.plan_save(run=run, plan=plan)
         run_move(
             run,
             Status.HELD if plan.held else Status.PLANNED,
@@ -116,16 +118,19 @@ def sync_run_plan(
             settings_used=settings_json(settings),
             decisions=plan_store.decisions_to_json(decisions),
             error="",
+            plan_digest=digest,
         )
     return plan
 
 
-def _lock_plannable(run: SyncRun, to: str) -> None:
-    """Locks the run's row; a re-plan replaces the change rows, which once applied hold
-    what undo restores, so only a run that may still move to `to` is planned."""
-    locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+def _lock_plannable(run: SyncRun, to: str) -> SyncRun:
+    """Locks the run's row and returns it as stored; a re-plan replaces the change rows,
+    which once applied hold what undo restores, so only a run that may still move to `to`
+    is planned."""
+    locked = SyncRun.objects.select_for_update().only("status", "plan_digest").get(pk=run.pk)
     if not may_move(locked.status, to):
         raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
+    return locked
 
 
 def settings_json(settings: PlanSettings) -> dict[str, object]:
