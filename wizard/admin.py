@@ -16,6 +16,9 @@ from wizard.services.undo import sync_run_undo
 
 M = TypeVar("M", bound=Model)
 
+# A run's fields that may be big and that no list shows.
+RUN_PAYLOAD = ["run__snapshot", "run__settings_used", "run__decisions", "run__undo_report"]
+
 
 class ReadOnlyAdmin(admin.ModelAdmin[M]):
     """Inspection only: nothing is added, edited or deleted here by hand."""
@@ -88,6 +91,12 @@ class SyncChangeAdmin(ReadOnlyAdmin[SyncChange]):
     list_select_related = ["run__school"]
     search_fields = ["name", "username", "mis_id"]
     raw_id_fields = ["run", "account", "school_class"]
+    list_per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SyncChange]:
+        # select_related loads every field of the run, its snapshot (megabytes for a big
+        # school) included, for each row: the list shows only the run's name.
+        return super().get_queryset(request).defer(*RUN_PAYLOAD)
 
 
 @admin.register(MisConnection)

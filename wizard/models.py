@@ -166,6 +166,10 @@ class SyncRun(models.Model):
         # when next used), rather than reading megabytes to update a status.
         if fields is None:
             self.__dict__.pop("snapshot", None)
+        if from_queryset is None:
+            # Not the manager's queryset: only("snapshot") after its defer("snapshot")
+            # would load every field.
+            from_queryset = models.QuerySet(model=type(self))
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 

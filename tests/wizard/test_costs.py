@@ -1,0 +1,176 @@
+"""What a sync and its pages cost in SQL does not grow with the school: the same number
+of queries for a small and a four-times bigger generated school, and no page reads a
+run's snapshot (the MIS data, megabytes for a big school) unless it plans from it.
+
+Counts, not times: times are the benchmark's business (manage.py bench_sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from misclient.fake.generate import generate_dataset, rollover_dataset
+from tests.fixtures_xod import FakeXod
+from users.models import ClassMembership, School, SchoolClass, User, YearGroup
+from wizard.models import SyncChange, SyncRun, SyncSettings
+from wizard.planner.types import Decisions
+from wizard.services import sync
+
+SMALL, BIG = 24, 96
+STEPS = ["usernames", "passwords", "years", "subjects", "summary"]
+
+
+def _dataset(xod: FakeXod, pupils: int) -> dict[str, Any]:
+    return generate_dataset(
+        pupils=pupils,
+        staff=pupils // 6,
+        phase="secondary",
+        seed=3,
+        estab=xod.estab,
+        secret=xod.secret,
+        relying_party=xod.relying_party,
+    )
+
+
+def _empty(school: School) -> None:
+    SyncRun.objects.filter(school=school).delete()
+    User.objects.filter(school=school).delete()
+    SchoolClass.objects.filter(school=school).delete()
+    YearGroup.objects.filter(school=school).delete()
+    SyncSettings.objects.filter(school=school).delete()
+
+
+def _counted(work: Callable[[], Any]) -> tuple[int, list[str]]:
+    """(how many queries `work` ran, their SQL) — on SQLite, where Django splits bulk
+    writes into batches of 999 parameters, only the reads are counted."""
+    with CaptureQueriesContext(connection) as queries:
+        work()
+    sql = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor != "postgresql":
+        sql = [text for text in sql if text.startswith("SELECT")]
+    return len(sql), sql
+
+
+def _full_sync(school: School) -> SyncRun:
+    run = sync.sync_prepare(school=school)
+    if run.status == SyncRun.Status.HELD:
+        sync.sync_review(run=run, decisions=Decisions(confirm_brake=True))
+    run = sync.sync_finish(run=run)
+    assert run.status == SyncRun.Status.APPLIED, run.error
+    return run
+
+
+def _get(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+
+
+def _pages(school: School, applied: SyncRun, planned: SyncRun) -> dict[str, str]:
+    """Every listed page, by name, for this school's current state."""
+    slug = school.slug
+    pupil = User.objects.filter(school=school, role=User.Role.PUPIL).order_by("pk").last()
+    biggest = (
+        ClassMembership.objects.filter(school_class__school=school)
+        .values_list("school_class", flat=True)
+        .order_by("school_class")
+        .last()
+    )
+    change = SyncChange.objects.filter(run=applied).last()
+    assert pupil
+    assert biggest
+    assert change
+    return {
+        "admin runs": reverse("admin:wizard_syncrun_changelist"),
+        "admin run": reverse("admin:wizard_syncrun_change", args=[applied.pk]),
+        "admin changes": reverse("admin:wizard_syncchange_changelist"),
+        "admin run's changes": reverse("admin:wizard_syncchange_changelist")
+        + f"?run__id__exact={applied.pk}",
+        "admin change": reverse("admin:wizard_syncchange_change", args=[change.pk]),
+        "admin users": reverse("admin:users_user_changelist"),
+        "admin user": reverse("admin:users_user_change", args=[pupil.pk]),
+        "admin classes": reverse("admin:users_schoolclass_changelist"),
+        "admin class": reverse("admin:users_schoolclass_change", args=[biggest]),
+        "admin memberships": reverse("admin:users_classmembership_changelist"),
+        "manage users": reverse("users:manage", args=[slug]),
+        "accounts": reverse("users:accounts", args=[slug]),
+        "account": reverse("users:account", args=[slug, pupil.pk]),
+        "class": reverse("users:class", args=[slug, biggest]),
+        "wizard start": reverse("wizard:start", args=[slug]),
+        "sync history": reverse("wizard:history", args=[slug]),
+        "run": reverse("wizard:run", args=[slug, applied.pk]),
+        "run's changes": reverse("wizard:changes", args=[slug, applied.pk]),
+        "undo": reverse("wizard:undo", args=[slug, applied.pk]),
+        **{f"step {step}": reverse("wizard:step", args=[slug, planned.pk, step]) for step in STEPS},
+    }
+
+
+def _costs(school: School, xod: FakeXod, pupils: int) -> dict[str, int]:
+    """Queries of applying a first sync, an unchanged re-sync, a rollover, and each page
+    afterwards, for a generated school of `pupils`."""
+    _empty(school)
+    dataset = _dataset(xod, pupils)
+    xod.serve(dataset)
+    counts: dict[str, int] = {}
+    run = sync.sync_prepare(school=school)
+    counts["apply"], _ = _counted(lambda: sync.sync_finish(run=run))
+    assert User.objects.filter(school=school, role=User.Role.PUPIL).count() > pupils * 0.8
+    counts["re-sync"], _ = _counted(lambda: _full_sync(school))
+    xod.serve(rollover_dataset(dataset))
+    counts["rollover"], _ = _counted(lambda: _full_sync(school))
+    applied = SyncRun.objects.filter(school=school, status=SyncRun.Status.APPLIED).first()
+    planned = sync.sync_prepare(school=school)  # waiting on the wizard's steps
+    assert applied
+    assert planned.status == SyncRun.Status.PLANNED
+
+    admin = User.objects.create(school=school, role=User.Role.ADMIN, username="head")
+    support = User.objects.create_superuser("support", password="x" * 12)
+    for name, url in _pages(school, applied, planned).items():
+        client = Client()
+        client.force_login(support if name.startswith("admin") else admin)
+        _get(client, url)  # once first: sessions and caches warm
+        counts[name], _ = _counted(partial(_get, client, url))
+    support.delete()
+    return counts
+
+
+@pytest.mark.django_db(transaction=False)
+def test_sync_and_page_queries_do_not_grow_with_the_school(school, xod):
+    small = _costs(school, xod, SMALL)
+    big = _costs(school, xod, BIG)
+    grown = {name: (small[name], big[name]) for name in small if small[name] != big[name]}
+    assert not grown, f"queries that grew with the school (small, big): {grown}"
+    assert small["apply"] > 10  # counted for real: an apply is a score of statements
+
+
+def _snapshot_reads(sql: list[str]) -> list[str]:
+    return [text for text in sql if '"snapshot"' in text and text.startswith("SELECT")]
+
+
+def test_no_page_reads_a_runs_snapshot_unless_it_plans_from_it(school, xod):
+    _empty(school)
+    xod.serve(_dataset(xod, SMALL))
+    first = sync.sync_prepare(school=school)
+    applied = sync.sync_finish(run=first)
+    planned = sync.sync_prepare(school=school)
+    admin = User.objects.create(school=school, role=User.Role.ADMIN, username="head")
+    support = User.objects.create_superuser("support", password="x" * 12)
+
+    for name, url in _pages(school, applied, planned).items():
+        client = Client()
+        client.force_login(support if name.startswith("admin") else admin)
+        _, sql = _counted(partial(_get, client, url))
+        reads = _snapshot_reads(sql)
+        if name.startswith("step"):
+            # The steps plan from the MIS data: one read of the snapshot alone.
+            assert len(reads) == 1, (name, len(reads))
+            assert reads[0].startswith('SELECT "wizard_syncrun"."id", "wizard_syncrun"."snapshot"')
+        else:
+            assert reads == [], (name, reads[0][:300])
