@@ -25,7 +25,7 @@ from wizard.models import NotDuplicate, SyncRun, SyncSettings
 from wizard.planner.fields import WRITTEN
 from wizard.planner.types import MIS_SOURCE, AccountChange, Category
 from wizard.services import memberships
-from wizard.services.accounts import account_state, new_account, set_from_line
+from wizard.services.accounts import account_state, new_accounts, set_from_line
 from wizard.services.bulk import bulk_update_rows
 from wizard.services.classes import class_state, classes_apply, year_groups_ensure
 from wizard.services.lifecycle import SyncError, run_fail, run_move
@@ -179,9 +179,8 @@ def _new_accounts_create(
     school: School, stored: StoredPlan, years: dict[str, int], source: str
 ) -> Applied:
     pairs = stored.accounts_of(Category.NEW)
-    users = User.objects.bulk_create(
-        [new_account(school, change, years=years, source=source) for _, change in pairs]
-    )
+    lines = [change for _, change in pairs]
+    users = User.objects.bulk_create(new_accounts(school, lines, years=years, source=source))
     for user, (row, _) in zip(users, pairs, strict=True):
         row.account = user
     return [(user, change) for user, (_, change) in zip(users, pairs, strict=True)]

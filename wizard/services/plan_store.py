@@ -4,8 +4,8 @@ what is applied, and each line can later show its before and after."""
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from wizard.models import SyncChange, SyncRun
@@ -20,8 +20,17 @@ from wizard.planner.types import (
 
 
 def _json(change: AccountChange | ClassChange) -> dict[str, Any]:
-    data = asdict(change)
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
+    """A plan line as JSON. Its fields hold text, numbers, tuples and flat mappings, so a
+    shallow copy does (dataclasses.asdict's deep copy cost a second for 8,000 lines)."""
+    data = {}
+    for item in fields(change):
+        value = getattr(change, item.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        data[item.name] = value
+    return data
 
 
 def _from_json(cls: type[Any], data: dict[str, Any]) -> Any:
@@ -36,8 +45,9 @@ def plan_digest(plan: SyncPlan) -> str:
     that the administrator has not seen (another sync, or a change by hand, since). The
     run keeps the digest of the plan its change rows hold, so the same plan is not
     written twice."""
-    lines = [asdict(line) for line in plan.accounts] + [asdict(line) for line in plan.classes]
-    text = json.dumps([lines, plan.hold_reasons], sort_keys=True, default=str)
+    # The lines' repr names every field of every line; the planner is deterministic, so
+    # the same plan gives the same text (and it is much quicker than JSON of asdict).
+    text = repr((plan.accounts, plan.classes, plan.hold_reasons))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
