@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
@@ -10,7 +10,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from users.vocabulary import Role
 from wizard.models import MisConnection, NotDuplicate, SyncChange, SyncRun, SyncSettings
+from wizard.planner.types import Category, ClassCategory
 from wizard.services.lifecycle import SyncError
 from wizard.services.undo import sync_run_undo
 
@@ -84,10 +86,37 @@ class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
         return [f.name for f in SyncRun._meta.fields if f.name != "snapshot"] + ["changes_link"]
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds a change may be, from the planner (Django's own filter would read
+    every change row of every run for their distinct values)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        kinds = dict.fromkeys([*Category, *ClassCategory])
+        return [(str(kind), str(kind).capitalize()) for kind in kinds]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class RoleFilter(KindFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [(Role.PUPIL, "Pupil"), (Role.STAFF, "Staff")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(role=self.value()) if self.value() else queryset
+
+
 @admin.register(SyncChange)
 class SyncChangeAdmin(ReadOnlyAdmin[SyncChange]):
     list_display = ["id", "run", "target", "kind", "role", "name", "username", "mis_id", "reason"]
-    list_filter = ["target", "kind", "role", "run__school"]
+    list_filter = ["target", KindFilter, RoleFilter, "run__school"]
+    show_full_result_count = False
     list_select_related = ["run__school"]
     search_fields = ["name", "username", "mis_id"]
     raw_id_fields = ["run", "account", "school_class"]

@@ -26,9 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from misclient.fake.generate import generate_dataset, rollover_dataset
-from users.models import School, SchoolClass, User
+from users.models import ClassMembership, School, SchoolClass, User
+from wizard.models import SyncChange, SyncRun
 
 SECRET = "benchmark-secret"
 RELYING_PARTY = "benchmark.localhost"
@@ -129,6 +131,119 @@ def school_delete(estab: str) -> None:
     User.objects.filter(school__estab=estab).delete()
     SchoolClass.objects.filter(school__estab=estab).delete()
     School.objects.filter(estab=estab).delete()
+
+
+STEPS = ["usernames", "passwords", "years", "subjects", "summary"]
+
+
+def page_urls(school: School, applied: SyncRun, planned: SyncRun) -> dict[str, str]:
+    """Every page that must not grow with the school, by name: Django admin's (for
+    support staff), Manage users' and the wizard's (for the school's administrator; the
+    steps of `planned`, a run waiting on them)."""
+    slug = school.slug
+    pupil = User.objects.filter(school=school, role=User.Role.PUPIL).order_by("pk").last()
+    a_class = (
+        ClassMembership.objects.filter(school_class__school=school)
+        .values_list("school_class", flat=True)
+        .order_by("school_class")
+        .last()
+    )
+    change = SyncChange.objects.filter(run=applied).last()
+    if pupil is None or a_class is None or change is None:
+        raise ValueError("The school has no pupil, class or change to show yet.")
+    return {
+        "admin runs": reverse("admin:wizard_syncrun_changelist"),
+        "admin run": reverse("admin:wizard_syncrun_change", args=[applied.pk]),
+        "admin changes": reverse("admin:wizard_syncchange_changelist"),
+        "admin run's changes": reverse("admin:wizard_syncchange_changelist")
+        + f"?run__id__exact={applied.pk}",
+        "admin new pupils": reverse("admin:wizard_syncchange_changelist") + "?kind=new&role=pupil",
+        "admin change": reverse("admin:wizard_syncchange_change", args=[change.pk]),
+        "admin users": reverse("admin:users_user_changelist"),
+        "admin user": reverse("admin:users_user_change", args=[pupil.pk]),
+        "admin classes": reverse("admin:users_schoolclass_changelist"),
+        "admin class": reverse("admin:users_schoolclass_change", args=[a_class]),
+        "admin memberships": reverse("admin:users_classmembership_changelist"),
+        "manage users": reverse("users:manage", args=[slug]),
+        "accounts": reverse("users:accounts", args=[slug]),
+        "account": reverse("users:account", args=[slug, pupil.pk]),
+        "class": reverse("users:class", args=[slug, a_class]),
+        "wizard start": reverse("wizard:start", args=[slug]),
+        "sync history": reverse("wizard:history", args=[slug]),
+        "run": reverse("wizard:run", args=[slug, applied.pk]),
+        "run's changes": reverse("wizard:changes", args=[slug, applied.pk]),
+        "undo": reverse("wizard:undo", args=[slug, applied.pk]),
+        **{f"step {step}": reverse("wizard:step", args=[slug, planned.pk, step]) for step in STEPS},
+    }
+
+
+RUNS_LOADED = 20
+
+
+def runs_copied(run: SyncRun, count: int) -> None:
+    """`count` copies of `run`, snapshot and change rows included: a school's history
+    of syncs, for the pages to show, without syncing `count` times."""
+    columns = [
+        str(f.column) for f in SyncChange._meta.concrete_fields if f.column not in ("id", "run_id")
+    ]
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(SyncChange._meta.db_table)
+    for _ in range(count):
+        copy = SyncRun.objects.get(pk=run.pk)
+        copy.snapshot  # noqa: B018 (loaded, to be copied too)
+        copy.pk = None
+        copy._state.adding = True
+        copy.save()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (run_id, {names}) "  # noqa: S608 (our own column names)
+                f"SELECT %s, {names} FROM {table} WHERE run_id = %s",
+                [copy.pk, run.pk],
+            )
+
+
+def pages_timed(school: School, *, repeat: int) -> list[dict[str, Any]]:
+    """Each page of `page_urls` asked for `repeat` times (after a first, warming, ask),
+    with RUNS_LOADED runs of the school: its time, queries and size."""
+    from django.test import Client
+
+    from wizard.services.sync import sync_prepare
+
+    first = SyncRun.objects.filter(school=school, status=SyncRun.Status.APPLIED).last()
+    if first is None:
+        raise ValueError("The school has no applied sync to show.")
+    runs_copied(first, RUNS_LOADED - SyncRun.objects.filter(school=school).count() - 1)
+    planned = sync_prepare(school=school)
+    admin, _ = User.objects.get_or_create(
+        school=school, username="bench-admin", defaults={"role": User.Role.ADMIN}
+    )
+    support = User.objects.create_superuser(f"bench-support-{school.pk}", password=None)
+    found = []
+    try:
+        for name, url in page_urls(school, first, planned).items():
+            client = Client()
+            client.force_login(support if name.startswith("admin") else admin)
+            client.get(url)
+            samples = []
+            for _ in range(repeat):
+                with measured() as sample:
+                    response = client.get(url)
+                samples.extend(sample)
+            if response.status_code != 200:
+                raise ValueError(f"{name} answered {response.status_code}")
+            times = sorted(1000 * s.seconds for s in samples)
+            found.append(
+                {
+                    "page": name,
+                    "median_ms": round(statistics.median(times), 1),
+                    "max_ms": round(times[-1], 1),
+                    "queries": max(s.queries for s in samples),
+                    "kib": len(response.content) // 1024,
+                }
+            )
+    finally:
+        support.delete()
+    return found
 
 
 # -- Measuring ---------------------------------------------------------------------------

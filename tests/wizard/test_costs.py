@@ -15,17 +15,16 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from misclient.fake.generate import generate_dataset, rollover_dataset
 from tests.fixtures_xod import FakeXod
-from users.models import ClassMembership, School, SchoolClass, User, YearGroup
-from wizard.models import SyncChange, SyncRun, SyncSettings
+from users.models import School, SchoolClass, User, YearGroup
+from wizard.bench import page_urls
+from wizard.models import SyncRun, SyncSettings
 from wizard.planner.types import Decisions
 from wizard.services import sync
 
 SMALL, BIG = 24, 96
-STEPS = ["usernames", "passwords", "years", "subjects", "summary"]
 
 
 def _dataset(xod: FakeXod, pupils: int) -> dict[str, Any]:
@@ -73,45 +72,6 @@ def _get(client: Client, url: str) -> None:
     assert response.status_code == 200, (url, response.status_code)
 
 
-def _pages(school: School, applied: SyncRun, planned: SyncRun) -> dict[str, str]:
-    """Every listed page, by name, for this school's current state."""
-    slug = school.slug
-    pupil = User.objects.filter(school=school, role=User.Role.PUPIL).order_by("pk").last()
-    biggest = (
-        ClassMembership.objects.filter(school_class__school=school)
-        .values_list("school_class", flat=True)
-        .order_by("school_class")
-        .last()
-    )
-    change = SyncChange.objects.filter(run=applied).last()
-    assert pupil
-    assert biggest
-    assert change
-    return {
-        "admin runs": reverse("admin:wizard_syncrun_changelist"),
-        "admin run": reverse("admin:wizard_syncrun_change", args=[applied.pk]),
-        "admin changes": reverse("admin:wizard_syncchange_changelist"),
-        "admin run's changes": reverse("admin:wizard_syncchange_changelist")
-        + f"?run__id__exact={applied.pk}",
-        "admin change": reverse("admin:wizard_syncchange_change", args=[change.pk]),
-        "admin users": reverse("admin:users_user_changelist"),
-        "admin user": reverse("admin:users_user_change", args=[pupil.pk]),
-        "admin classes": reverse("admin:users_schoolclass_changelist"),
-        "admin class": reverse("admin:users_schoolclass_change", args=[biggest]),
-        "admin memberships": reverse("admin:users_classmembership_changelist"),
-        "manage users": reverse("users:manage", args=[slug]),
-        "accounts": reverse("users:accounts", args=[slug]),
-        "account": reverse("users:account", args=[slug, pupil.pk]),
-        "class": reverse("users:class", args=[slug, biggest]),
-        "wizard start": reverse("wizard:start", args=[slug]),
-        "sync history": reverse("wizard:history", args=[slug]),
-        "run": reverse("wizard:run", args=[slug, applied.pk]),
-        "run's changes": reverse("wizard:changes", args=[slug, applied.pk]),
-        "undo": reverse("wizard:undo", args=[slug, applied.pk]),
-        **{f"step {step}": reverse("wizard:step", args=[slug, planned.pk, step]) for step in STEPS},
-    }
-
-
 def _costs(school: School, xod: FakeXod, pupils: int) -> dict[str, int]:
     """Queries of applying a first sync, an unchanged re-sync, a rollover, and each page
     afterwards, for a generated school of `pupils`."""
@@ -132,7 +92,7 @@ def _costs(school: School, xod: FakeXod, pupils: int) -> dict[str, int]:
 
     admin = User.objects.create(school=school, role=User.Role.ADMIN, username="head")
     support = User.objects.create_superuser("support", password="x" * 12)
-    for name, url in _pages(school, applied, planned).items():
+    for name, url in page_urls(school, applied, planned).items():
         client = Client()
         client.force_login(support if name.startswith("admin") else admin)
         _get(client, url)  # once first: sessions and caches warm
@@ -163,7 +123,7 @@ def test_no_page_reads_a_runs_snapshot_unless_it_plans_from_it(school, xod):
     admin = User.objects.create(school=school, role=User.Role.ADMIN, username="head")
     support = User.objects.create_superuser("support", password="x" * 12)
 
-    for name, url in _pages(school, applied, planned).items():
+    for name, url in page_urls(school, applied, planned).items():
         client = Client()
         client.force_login(support if name.startswith("admin") else admin)
         _, sql = _counted(partial(_get, client, url))

@@ -34,10 +34,12 @@ from django.urls import reverse
 
 from users.models import School, User
 from wizard.bench import (
+    RUNS_LOADED,
     FakeXodProcess,
     Phase,
     measured,
     next_year,
+    pages_timed,
     school_connect,
     school_dataset,
     school_delete,
@@ -73,6 +75,12 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3, help="runs of each size")
         parser.add_argument("--json", action="store_true", help="one JSON object")
         parser.add_argument(
+            "--pages",
+            action="store_true",
+            help=f"time every admin, Manage users and wizard page at the largest size, "
+            f"with {RUNS_LOADED} runs loaded",
+        )
+        parser.add_argument(
             "--profile",
             default="",
             metavar="PHASE",
@@ -93,8 +101,13 @@ class Command(BaseCommand):
                 profiled = options["profile"] if pupils == max(sizes(options["pupils"])) else ""
                 staff = max(1, round(pupils * options["staff_ratio"]))
                 phases = {name: Phase(name, pupils) for name in PHASES if name not in skip}
-                for _ in range(max(1, options["repeat"])):
-                    SchoolRun(phases, skip)(pupils, staff, options["phase"])
+                repeat = max(1, options["repeat"])
+                for n in range(repeat):
+                    pages = repeat if options["pages"] and n == repeat - 1 else 0
+                    if pupils != max(sizes(options["pupils"])):
+                        pages = 0
+                    school_run = SchoolRun(phases, skip, pages=pages)
+                    school_run(pupils, staff, options["phase"])
                 if profiled:
                     self.stderr.write(_profile(pupils, staff, options["phase"], profiled))
                 results.append(
@@ -102,6 +115,7 @@ class Command(BaseCommand):
                         "pupils": pupils,
                         "staff": staff,
                         "phases": [p.summary() for p in phases.values()],
+                        "pages": school_run.page_results,
                     }
                 )
                 if not options["json"]:
@@ -127,6 +141,16 @@ class Command(BaseCommand):
                 f"  {p['phase']:<9}{p['median_s']:>10.2f}{spread:>16}{p['ms_per_pupil']:>10.2f}"
                 f"{p['queries']:>9}{p['peak_mb']:>9.0f}"
             )
+        if result["pages"]:
+            self.stdout.write(f"  Pages, with {RUNS_LOADED} runs of this school loaded:")
+            self.stdout.write(
+                f"  {'page':<22}{'median ms':>10}{'max ms':>8}{'queries':>9}{'KiB':>6}"
+            )
+        for page in result["pages"]:
+            self.stdout.write(
+                f"  {page['page']:<22}{page['median_ms']:>10.0f}{page['max_ms']:>8.0f}"
+                f"{page['queries']:>9}{page['kib']:>6}"
+            )
 
 
 def _report(results: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
@@ -150,9 +174,12 @@ class SchoolRun:
         skip: set[str],
         watched: str = "",
         profiler: Any = None,
+        pages: int = 0,
     ) -> None:
         self.phases, self.skip = phases, skip
         self.watched, self.profiler = watched, profiler
+        self.pages = pages  # times to ask for each page afterwards (0: none)
+        self.page_results: list[dict[str, Any]] = []
 
     def __call__(self, pupils: int, staff: int, mis_phase: str) -> None:
         school_delete(ESTAB)
@@ -169,6 +196,8 @@ class SchoolRun:
             if "rollover" not in self.skip:
                 xod.serve_rows(ESTAB, next_year(dataset)["schools"][0])
                 self._time("rollover", lambda: _full_sync(school))
+            if self.pages:
+                self.page_results = pages_timed(school, repeat=self.pages)
 
     def _time(self, name: str, work: Callable[[], Any]) -> Any:
         if name == self.watched:
