@@ -75,6 +75,11 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3, help="runs of each size")
         parser.add_argument("--json", action="store_true", help="one JSON object")
         parser.add_argument(
+            "--compare",
+            action="store_true",
+            help="the same pupils through django-import-export and a bare bulk_create",
+        )
+        parser.add_argument(
             "--pages",
             action="store_true",
             help=f"time every admin, Manage users and wizard page at the largest size, "
@@ -118,6 +123,8 @@ class Command(BaseCommand):
                         "pages": school_run.page_results,
                     }
                 )
+                if options["compare"]:
+                    results[-1]["compare"] = _compared(pupils, staff, options["phase"], phases)
                 if not options["json"]:
                     self._print_size(results[-1])
         finally:
@@ -141,6 +148,10 @@ class Command(BaseCommand):
                 f"  {p['phase']:<9}{p['median_s']:>10.2f}{spread:>16}{p['ms_per_pupil']:>10.2f}"
                 f"{p['queries']:>9}{p['peak_mb']:>9.0f}"
             )
+        if result.get("compare"):
+            self.stdout.write("  The same pupils, into an empty school (ratio to plan + apply):")
+        for name, found in result.get("compare", {}).items():
+            self.stdout.write(f"  {name:<34}{found['seconds']:>8.2f} s{found['ratio']:>7.1f}x")
         if result["pages"]:
             self.stdout.write(f"  Pages, with {RUNS_LOADED} runs of this school loaded:")
             self.stdout.write(
@@ -161,6 +172,25 @@ def _report(results: list[dict[str, Any]], options: dict[str, Any]) -> dict[str,
         "phase_of_school": options["phase"],
         "repeat": options["repeat"],
         "sizes": results,
+    }
+
+
+def _compared(
+    pupils: int, staff: int, mis_phase: str, phases: dict[str, Phase]
+) -> dict[str, dict[str, float]]:
+    """The yardsticks for this size, beside this engine's plan and apply (medians)."""
+    from wizard.bench_compare import pupil_rows, yardsticks
+
+    def school_empty() -> School:
+        school_delete(ESTAB)
+        return School.objects.create(name="Benchmark", estab=ESTAB, slug=f"school-{ESTAB}")
+
+    engine = sum(phases[name].summary()["median_s"] for name in ("plan", "apply"))
+    rows = pupil_rows(school_dataset(pupils, staff, mis_phase, ESTAB))
+    found = {"this engine: plan + apply": engine, **yardsticks(school_empty, rows)}
+    return {
+        name: {"seconds": round(seconds, 3), "ratio": round(seconds / engine, 2)}
+        for name, seconds in found.items()
     }
 
 
