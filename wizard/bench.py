@@ -273,6 +273,9 @@ class Sample:
     seconds: float
     queries: int
     peak_mb: float
+    # This process's CPU time: on a shared machine, what the wall time would be without
+    # waiting for a core (the database server's own time is not in it).
+    cpu_seconds: float = 0.0
 
 
 @contextmanager
@@ -288,10 +291,11 @@ def measured() -> Iterator[list[Sample]]:
         return execute(sql, params, many, ctx)
 
     _peak_rss_reset()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counter):
         yield found
-    found.append(Sample(time.perf_counter() - start, count, _peak_rss_mb()))
+    seconds = time.perf_counter() - start
+    found.append(Sample(seconds, count, _peak_rss_mb(), time.process_time() - cpu))
 
 
 @dataclass
@@ -311,6 +315,7 @@ class Phase:
             "min_s": round(min(seconds), 3),
             "max_s": round(max(seconds), 3),
             "ms_per_pupil": round(1000 * median / self.pupils, 3),
+            "cpu_median_s": round(statistics.median(s.cpu_seconds for s in self.samples), 3),
             "queries": max(s.queries for s in self.samples),
             "peak_mb": round(max(s.peak_mb for s in self.samples), 1),
         }

@@ -15,12 +15,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from misclient.fake.generate import generate_dataset, rollover_dataset
 from tests.fixtures_xod import FakeXod
 from users.models import School, SchoolClass, User, YearGroup
+from wizard.admin import CappedPaginator
 from wizard.bench import page_urls
-from wizard.models import SyncRun, SyncSettings
+from wizard.models import SyncChange, SyncRun, SyncSettings
 from wizard.planner.types import Decisions
 from wizard.services import sync
 
@@ -134,3 +136,18 @@ def test_no_page_reads_a_runs_snapshot_unless_it_plans_from_it(school, xod):
             assert reads[0].startswith('SELECT "wizard_syncrun"."id", "wizard_syncrun"."snapshot"')
         else:
             assert reads == [], (name, reads[0][:300])
+
+
+def test_the_admin_counts_change_rows_only_up_to_a_cap(admin_client, school, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "COUNTED", 5)
+    run = SyncRun.objects.create(school=school, status=SyncRun.Status.APPLIED)
+    SyncChange.objects.bulk_create(
+        SyncChange(run=run, target="account", kind="new", role="pupil", name=f"Pupil {n}")
+        for n in range(8)
+    )
+    page = admin_client.get(reverse("admin:wizard_syncchange_changelist")).content.decode()
+    assert "6 sync changes" in page  # counted up to the cap and one more, then no further
+    assert all(f"Pupil {n}" in page for n in range(8))  # every row still listed
+
+    kinds = admin_client.get(reverse("admin:wizard_syncchange_changelist") + "?kind=leaver")
+    assert "0 sync changes" in kinds.content.decode()

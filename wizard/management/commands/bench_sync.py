@@ -140,13 +140,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  {'phase':<9}{'median s':>10}{'min-max s':>16}{'ms/pupil':>10}"
-            f"{'queries':>9}{'peak MB':>9}"
+            f"{'queries':>9}{'peak MB':>9}{'cpu s':>8}"
         )
         for p in result["phases"]:
             spread = f"{p['min_s']:.2f}-{p['max_s']:.2f}"
             self.stdout.write(
                 f"  {p['phase']:<9}{p['median_s']:>10.2f}{spread:>16}{p['ms_per_pupil']:>10.2f}"
-                f"{p['queries']:>9}{p['peak_mb']:>9.0f}"
+                f"{p['queries']:>9}{p['peak_mb']:>9.0f}{p['cpu_median_s']:>8.2f}"
             )
         if result.get("compare"):
             self.stdout.write("  The same pupils, into an empty school (ratio to plan + apply):")
