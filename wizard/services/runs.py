@@ -3,8 +3,10 @@ it, confirm a held plan. The use cases in `sync.py` put them together."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, fields, replace
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -61,13 +63,33 @@ def sync_run_read(
     run.fetched_at = timezone.now()
     run.progress = f"Read {len(snapshot.pupils)} pupils and {len(snapshot.staff)} staff"
     run.save(update_fields=["snapshot", "fetched_at", "progress"])
+    _keep_parsed((run.pk, run.fetched_at), snapshot)
     return snapshot
 
 
+# The last snapshots read, parsed, by (run, when it was read): every page of the wizard
+# plans from its run's snapshot, which for a big school is megabytes to read and parse,
+# and a snapshot never changes once read (a new read has a new time).
+_PARSED: OrderedDict[tuple[int, datetime], MisSnapshot] = OrderedDict()
+PARSED_KEPT = 2
+
+
 def run_snapshot(run: SyncRun) -> MisSnapshot:
+    key = (run.pk, run.fetched_at) if run.fetched_at else None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
     if not run.snapshot:
         raise SyncError(NOT_FETCHED)
-    return snapshot_from_dict(run.snapshot)
+    snapshot = snapshot_from_dict(run.snapshot)
+    if key is not None:
+        _keep_parsed(key, snapshot)
+    return snapshot
+
+
+def _keep_parsed(key: tuple[int, datetime], snapshot: MisSnapshot) -> None:
+    _PARSED[key] = snapshot
+    while len(_PARSED) > PARSED_KEPT:
+        _PARSED.popitem(last=False)
 
 
 def settings_for_run(run: SyncRun, snapshot: MisSnapshot) -> PlanSettings:
