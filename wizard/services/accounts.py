@@ -79,7 +79,8 @@ def new_accounts(
     for change in changes:
         user = User(school=school, role=change.role, username=change.username)
         set_from_line(user, change, years=years, source=source)
-        user.password = make_password(None)
+        if change.role != User.Role.PUPIL:
+            user.password = make_password(None)  # unusable until the activation link
         users.append(user)
     pupils = [user for user in users if user.role == User.Role.PUPIL]
     formats = [c.password_format for c in changes if c.role == User.Role.PUPIL]
