@@ -8,6 +8,7 @@ Counts, not times: times are the benchmark's business (manage.py bench_sync).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -156,3 +157,20 @@ def test_the_admin_counts_change_rows_only_up_to_a_cap(admin_client, school, mon
 
     kinds = admin_client.get(reverse("admin:wizard_syncchange_changelist") + "?kind=leaver")
     assert "0 sync changes" in kinds.content.decode()
+
+
+def test_planning_again_to_the_same_plan_leaves_the_change_rows_alone(school, xod):
+    _empty(school)
+    xod.serve(_dataset(xod, SMALL))
+    run = sync.sync_prepare(school=school)
+    rows = list(run.changes.values_list("id", flat=True))
+    assert rows
+
+    _, sql = _counted(lambda: sync.sync_review(run=run))
+    assert list(run.changes.values_list("id", flat=True)) == rows  # not rewritten
+    assert not [text for text in sql if "wizard_syncchange" in text.split(" WHERE")[0]]
+
+    other = replace(runs.run_settings(run), pupil_username_format="{surname}{forename:1}")
+    sync.sync_review(run=run, settings=other)
+    assert not set(run.changes.values_list("id", flat=True)) & set(rows)  # a new plan
+    assert run.changes.filter(kind="new", role="pupil").exclude(username="").exists()
