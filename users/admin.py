@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from users.services import mark_active
@@ -129,6 +130,11 @@ class MembershipInline(admin.TabularInline[ClassMembership, SchoolClass]):
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassMembership]:
+        # Each row shows its user and its own name ("user in class"): one query, not one
+        # per member.
+        return super().get_queryset(request).select_related("user", "school_class")
 
 
 @admin.register(SchoolClass)

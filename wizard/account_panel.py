@@ -25,6 +25,7 @@ def sync_changes_panel(account: User) -> SafeString:
     changes = (
         SyncChange.objects.filter(account=account, run__status__in=APPLIED)
         .select_related("run", "run__started_by")
+        .defer("run__snapshot", "run__settings_used", "run__decisions", "run__undo_report")
         .order_by("-run__applied_at", "-id")
     )
     rows = [

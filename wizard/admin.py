@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
+from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from users.admin import UserAdmin
 from users.models import User
+from users.vocabulary import Role
 from wizard.models import (
     GroupcallInvitation,
     MisConnection,
@@ -21,11 +24,15 @@ from wizard.models import (
     SyncRun,
     SyncSettings,
 )
+from wizard.planner.types import Category, ClassCategory
 from wizard.services import erase
 from wizard.services.lifecycle import SyncError
 from wizard.services.undo import sync_run_undo
 
 M = TypeVar("M", bound=Model)
+
+# A run's fields that may be big and that no list shows.
+RUN_PAYLOAD = ["run__snapshot", "run__settings_used", "run__decisions", "run__undo_report"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[M]):
@@ -92,13 +99,60 @@ class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
         return [f.name for f in SyncRun._meta.fields if f.name != "snapshot"] + ["changes_link"]
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNTED rows: counting every change row of every run (twenty runs
+    of a big school are over 150,000) would grow with the schools; beyond the cap the
+    list says "10001" and pages on."""
+
+    COUNTED = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list  # the changelist's queryset
+        return int(rows[: self.COUNTED + 1].count())
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds a change may be, from the planner (Django's own filter would read
+    every change row of every run for their distinct values)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        kinds = dict.fromkeys([*Category, *ClassCategory])
+        return [(str(kind), str(kind).capitalize()) for kind in kinds]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class RoleFilter(KindFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [(Role.PUPIL, "Pupil"), (Role.STAFF, "Staff")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(role=self.value()) if self.value() else queryset
+
+
 @admin.register(SyncChange)
 class SyncChangeAdmin(ReadOnlyAdmin[SyncChange]):
     list_display = ["id", "run", "target", "kind", "role", "name", "username", "mis_id", "reason"]
-    list_filter = ["target", "kind", "role", "run__school"]
+    list_filter = ["target", KindFilter, RoleFilter, "run__school"]
+    show_full_result_count = False
+    paginator = CappedPaginator
     list_select_related = ["run__school"]
     search_fields = ["name", "username", "mis_id"]
     raw_id_fields = ["run", "account", "school_class"]
+    list_per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SyncChange]:
+        # select_related loads every field of the run, its snapshot (megabytes for a big
+        # school) included, for each row: the list shows only the run's name.
+        return super().get_queryset(request).defer(*RUN_PAYLOAD)
 
 
 @admin.register(MisConnection)

@@ -3,6 +3,7 @@ administrator gave about possible duplicates, and every sync run with its change
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -143,6 +144,14 @@ class NotDuplicate(models.Model):
         return f"MIS record {self.mis_id} is not account {self.account_id}"
 
 
+class SyncRunManager(models.Manager["SyncRun"]):
+    """Runs without their snapshot: the MIS data read (megabytes for a big school) is
+    loaded only where a run is planned from it, on first access to `run.snapshot`."""
+
+    def get_queryset(self) -> models.QuerySet[SyncRun]:
+        return super().get_queryset().defer("snapshot")
+
+
 class SyncRun(models.Model):
     class Status(models.TextChoices):
         FETCHING = "fetching", "Reading the MIS"
@@ -181,9 +190,16 @@ class SyncRun(models.Model):
     # find: {"kept": [{"username", "fields"}], "kept_classes": [...], "missing": [...]}
     undo_report = models.JSONField(default=dict, blank=True)
     hold_reasons = models.JSONField(default=list, blank=True)
+    # The digest of the plan its change rows hold (plan_store.plan_digest): planning
+    # again to the same plan (each view of the summary, Finish) leaves the rows alone.
+    plan_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = SyncRunManager()
 
     class Meta:
         ordering = ["-created_at"]
+        # Related access (`change.run`) and refresh_from_db leave the snapshot out too.
+        base_manager_name = "objects"
         constraints = [
             # Only one sync of a school may be applying at any moment.
             models.UniqueConstraint(
@@ -193,6 +209,22 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sync #{self.pk} of {self.school} ({self.get_status_display()})"
+
+    def refresh_from_db(
+        self,
+        using: str | None = None,
+        fields: Iterable[str] | None = None,
+        from_queryset: models.QuerySet[SyncRun] | None = None,
+    ) -> None:
+        # A refresh of the whole run leaves the snapshot deferred again (read again only
+        # when next used), rather than reading megabytes to update a status.
+        if fields is None:
+            self.__dict__.pop("snapshot", None)
+        if from_queryset is None:
+            # Not the manager's queryset: only("snapshot") after its defer("snapshot")
+            # would load every field.
+            from_queryset = models.QuerySet(model=type(self))
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
 class SyncChange(models.Model):

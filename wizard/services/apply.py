@@ -21,11 +21,12 @@ from django.utils import timezone
 from users.activation import activation_emails_send
 from users.models import School, User
 from users.services import mark_archived
-from wizard.models import NotDuplicate, SyncChange, SyncRun, SyncSettings
+from wizard.models import NotDuplicate, SyncRun, SyncSettings
 from wizard.planner.fields import WRITTEN
 from wizard.planner.types import MIS_SOURCE, AccountChange, Category
 from wizard.services import memberships
-from wizard.services.accounts import account_state, new_account, set_from_line
+from wizard.services.accounts import account_state, new_accounts, set_from_line
+from wizard.services.bulk import bulk_update_rows
 from wizard.services.classes import class_state, classes_apply, year_groups_ensure
 from wizard.services.lifecycle import SyncError, run_fail, run_move
 from wizard.services.plan_store import StoredPlan, plan_load
@@ -154,7 +155,7 @@ def _apply_plan(run: SyncRun, school: School, stored: StoredPlan) -> None:
     memberships.memberships_apply(applied=changed + created, class_ids=class_ids)
     _remember_not_duplicates(school, stored)
     _record_written(stored)
-    SyncChange.objects.bulk_update(stored.rows(), ["account", "school_class", "prior", "written"])
+    bulk_update_rows(stored.rows(), ["account", "school_class", "prior", "written"])
 
 
 def _existing_accounts_update(
@@ -177,7 +178,7 @@ def _existing_accounts_update(
             mark_archived(user, now=now, grace=grace)
         else:
             set_from_line(user, change, years=years, source=source)
-    User.objects.bulk_update(list(accounts.values()), WRITTEN)
+    bulk_update_rows(list(accounts.values()), WRITTEN)
     return [(accounts[c.account_id], c) for _, c in pairs if c.category != Category.LEAVER]
 
 
@@ -185,9 +186,8 @@ def _new_accounts_create(
     school: School, stored: StoredPlan, years: dict[str, int], source: str
 ) -> Applied:
     pairs = stored.accounts_of(Category.NEW)
-    users = User.objects.bulk_create(
-        [new_account(school, change, years=years, source=source) for _, change in pairs]
-    )
+    lines = [change for _, change in pairs]
+    users = User.objects.bulk_create(new_accounts(school, lines, years=years, source=source))
     for user, (row, _) in zip(users, pairs, strict=True):
         row.account = user
     return [(user, change) for user, (_, change) in zip(users, pairs, strict=True)]

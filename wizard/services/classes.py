@@ -7,6 +7,7 @@ from typing import Any
 from users.models import School, SchoolClass, YearGroup
 from wizard.planner.types import Category, ClassCategory, SyncPlan
 from wizard.planner.years import nc_year_name, nc_year_position
+from wizard.services.bulk import bulk_update_rows
 from wizard.services.plan_store import StoredPlan
 
 CLASS_FIELDS = ["name", "subject", "mis_id", "year_group", "archived"]
@@ -56,7 +57,7 @@ def classes_apply(*, school: School, stored: StoredPlan, years: dict[str, int]) 
             school_class.archived = True
         else:
             _set(school_class, change.mis_id, change.name, change.subject, change.year, years)
-    SchoolClass.objects.bulk_update(list(classes.values()), CLASS_FIELDS)
+    bulk_update_rows(list(classes.values()), CLASS_FIELDS)
     _create(school, stored, years)
     live = SchoolClass.objects.filter(school=school, archived=False).exclude(mis_id="")
     return dict(live.values_list("mis_id", "id"))

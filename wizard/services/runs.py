@@ -3,8 +3,10 @@ it, confirm a held plan. The use cases in `sync.py` put them together."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, fields, replace
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,13 +67,33 @@ def sync_run_read(
     run.fetched_at = timezone.now()
     run.progress = f"Read {len(snapshot.pupils)} pupils and {len(snapshot.staff)} staff"
     run.save(update_fields=["snapshot", "fetched_at", "progress"])
+    _keep_parsed((run.pk, run.fetched_at), snapshot)
     return snapshot
 
 
+# The last snapshots read, parsed, by (run, when it was read): every page of the wizard
+# plans from its run's snapshot, which for a big school is megabytes to read and parse,
+# and a snapshot never changes once read (a new read has a new time).
+_PARSED: OrderedDict[tuple[int, datetime], MisSnapshot] = OrderedDict()
+PARSED_KEPT = 2
+
+
 def run_snapshot(run: SyncRun) -> MisSnapshot:
+    key = (run.pk, run.fetched_at) if run.fetched_at else None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
     if not run.snapshot:
         raise SyncError(NOT_FETCHED)
-    return snapshot_from_dict(run.snapshot)
+    snapshot = snapshot_from_dict(run.snapshot)
+    if key is not None:
+        _keep_parsed(key, snapshot)
+    return snapshot
+
+
+def _keep_parsed(key: tuple[int, datetime], snapshot: MisSnapshot) -> None:
+    _PARSED[key] = snapshot
+    while len(_PARSED) > PARSED_KEPT:
+        _PARSED.popitem(last=False)
 
 
 def settings_for_run(run: SyncRun, snapshot: MisSnapshot) -> PlanSettings:
@@ -108,9 +130,11 @@ def sync_run_plan(
         )
     except ValueError as error:  # the planner's word for a username format it cannot use
         raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
+    digest = plan_store.plan_digest(plan)
     with transaction.atomic():
-        _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
-        plan_store.plan_save(run=run, plan=plan)
+        stored = _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
+        if stored.plan_digest != digest:
+            plan_store.plan_save(run=run, plan=plan)
         run_move(
             run,
             Status.HELD if plan.held else Status.PLANNED,
@@ -120,19 +144,23 @@ def sync_run_plan(
             settings_used=settings_json(settings),
             decisions=plan_store.decisions_to_json(decisions),
             error="",
+            plan_digest=digest,
         )
     return plan
 
 
-def _lock_plannable(run: SyncRun, to: str) -> None:
-    """Locks the run's row; a re-plan replaces the change rows, which once applied hold
-    what undo restores, so only a run that may still move to `to` is planned."""
-    locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+def _lock_plannable(run: SyncRun, to: str) -> SyncRun:
+    """Locks the run's row and returns it as stored; a re-plan replaces the change rows,
+    which once applied hold what undo restores, so only a run that may still move to `to`
+    is planned."""
+    fields = ("status", "plan_digest", "apply_requested_at")
+    locked = SyncRun.objects.select_for_update().only(*fields).get(pk=run.pk)
     if locked.apply_requested_at is not None and locked.status == Status.PLANNED:
         # Its change rows are what a worker is about to apply: never rewritten under it.
         raise SyncError(HANDED_TO_WORKER)
     if not may_move(locked.status, to):
         raise SyncError(NOT_PLANNABLE.format(status=locked.get_status_display().lower()))
+    return locked
 
 
 def settings_json(settings: PlanSettings) -> dict[str, object]:

@@ -10,11 +10,8 @@ output, so they cannot disagree about what a sync does.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
 
 from misclient.errors import XodError
 from misclient.xod import FetchProgress
@@ -97,10 +94,4 @@ def sync_finish(
     return sync_run_apply(run=run)
 
 
-def plan_fingerprint(plan: SyncPlan) -> str:
-    """A short digest of everything a plan would do: the summary carries the one it
-    showed, and "Finish" applies only a plan with the same digest, so nothing is applied
-    that the administrator has not seen (another sync, or a change by hand, since)."""
-    lines = [asdict(line) for line in plan.accounts] + [asdict(line) for line in plan.classes]
-    text = json.dumps([lines, plan.hold_reasons], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+plan_fingerprint = plan_store.plan_digest

@@ -22,6 +22,7 @@ from wizard.models import SyncChange, SyncRun
 from wizard.planner.fields import WRITTEN
 from wizard.planner.types import Category, ClassCategory
 from wizard.services.accounts import CLASS_IDS, account_state, set_fields
+from wizard.services.bulk import bulk_update_rows
 from wizard.services.classes import CLASS_FIELDS, class_state, set_class_fields
 from wizard.services.lifecycle import SyncError, run_move
 from wizard.services.memberships import managed_class_ids, memberships_set
@@ -153,7 +154,7 @@ def _accounts_restore(run: SyncRun, stored: StoredPlan, report: UndoReport) -> N
             wanted[user.pk] = set(prior[CLASS_IDS])
         if kept:
             report.kept.append({"username": user.username, "fields": _words(kept)})
-    User.objects.bulk_update(list(users.values()), WRITTEN)
+    bulk_update_rows(list(users.values()), WRITTEN)
     memberships_set(wanted, {user.pk: user.role for user in users.values()})
 
 
@@ -173,7 +174,7 @@ def _classes_restore(stored: StoredPlan, report: UndoReport) -> None:
         set_class_fields(school_class, row.prior or {}, same)
         if kept:
             report.kept_classes.append({"class": school_class.name, "fields": kept})
-    SchoolClass.objects.bulk_update(list(classes.values()), CLASS_FIELDS)
+    bulk_update_rows(list(classes.values()), CLASS_FIELDS)
     ClassMembership.objects.filter(school_class_id__in=new_ids).delete()
 
 

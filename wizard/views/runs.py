@@ -185,6 +185,7 @@ class RunChangesView(RunMixin, TemplateView):
             role=role,
             kinds=[(k, label) for k, label in CATEGORY_LABELS.items()],
             page=Paginator(rows, PER_PAGE).get_page(self.request.GET.get("page")),
+            waiting=_ready_for_steps(run),
             grace_days=sync_settings_of(self.school).leaver_grace_days,
             new_pupil_count=new_pupils_of(run).count() if run.status == Status.APPLIED else 0,
         )

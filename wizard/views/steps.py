@@ -48,7 +48,7 @@ from wizard.services.choices import RunChoices, username_examples
 from wizard.services.lifecycle import SyncError
 from wizard.services.runs import run_settings
 from wizard.services.selectors import sync_settings_of
-from wizard.services.sync import plan_fingerprint, sync_review
+from wizard.services.sync import sync_review
 from wizard.views.match import LINKS
 from wizard.views.runs import run_url
 from wizard.views.summary import PlanView, SummaryCounts, choices_made
@@ -201,8 +201,8 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         if step == "usernames":
             return UsernamesForm.initial_from(self.choices.saved)
         if step == "summary":
-            plan = self._plan()
-            initial: dict[str, Any] = {"fingerprint": plan_fingerprint(plan)}
+            self._plan()  # stores the plan's digest on the run
+            initial: dict[str, Any] = {"fingerprint": self.run.plan_digest}
             return initial | self.storage.extra_data.get("answers", {})
         return {}
 
@@ -309,7 +309,7 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
         decisions = summary.decisions(dict(self.storage.extra_data.get(LINKS, {})))
         try:
             plan = sync_review(run=self.run, decisions=decisions, settings=self._settings())
-            if plan_fingerprint(plan) != summary.cleaned_data["fingerprint"] or plan.held:
+            if self.run.plan_digest != summary.cleaned_data["fingerprint"] or plan.held:
                 messages.warning(self.request, CHANGED_SINCE)
                 self._keep_answers(self.storage.get_step_data("summary") or {})
                 return redirect(self.get_step_url("summary"))

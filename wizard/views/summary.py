@@ -90,13 +90,48 @@ def _accounts(number: int) -> str:
     return f"{number} account{'s' if number != 1 else ''}"
 
 
+# How many people each line of the summary lists: a big school's first sync would
+# otherwise ship every one of thousands of people in one page. The rest are on the run's
+# changes page, one category at a time, in pages.
+SHOWN = 100
+# A summary line -> the filter of the run's changes page that lists all its people.
+CHANGES_FILTER = {
+    "new_pupils": "kind=new&role=pupil",
+    "new_staff": "kind=new&role=staff",
+    "updated": "kind=updated",
+    "moved": "kind=moved",
+    "leavers": "kind=leaver",
+    "returning": "kind=returning",
+    "errors": "kind=error",
+}
+
+
 @dataclass
 class Group:
-    """One expandable line of the summary: a label, its count, and its people."""
+    """One expandable line of the summary: a label, its count, and its first people (the
+    changes page has them all: `more` is its filter; unchanged people are not kept)."""
 
     key: str
     label: str
     people: list[AccountChange] = field(default_factory=list)
+    total: int = 0
+    more: str = ""
+
+    @classmethod
+    def of(cls, key: str, people: list[AccountChange]) -> Group:
+        # Possible duplicates are all shown: each one is a question on the page.
+        limit = len(people) if key == "duplicates" else SHOWN
+        return cls(
+            key,
+            COUNT_LABELS[key],
+            people[:limit],
+            total=len(people),
+            more=CHANGES_FILTER.get(key, ""),
+        )
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.people)
 
 
 @dataclass
@@ -110,10 +145,10 @@ class PlanView:
     @classmethod
     def of(cls, plan: SyncPlan, *, today: date, grace_days: int) -> PlanView:
         groups = [
-            Group("new_pupils", COUNT_LABELS["new_pupils"], plan.of(Category.NEW, Role.PUPIL)),
-            Group("new_staff", COUNT_LABELS["new_staff"], plan.of(Category.NEW, Role.STAFF)),
+            Group.of("new_pupils", plan.of(Category.NEW, Role.PUPIL)),
+            Group.of("new_staff", plan.of(Category.NEW, Role.STAFF)),
             *(
-                Group(key, COUNT_LABELS[key], plan.of(category))
+                Group.of(key, plan.of(category))
                 for key, category in (
                     ("updated", Category.UPDATED),
                     ("moved", Category.MOVED),

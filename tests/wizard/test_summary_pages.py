@@ -1,0 +1,37 @@
+"""The summary of a big school lists the first people of each line and links to the
+run's changes page for the rest, one category at a time, in pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.fixtures_pages import page_text
+from tests.wizard.test_wizard_views import admin, browser, run, walk_to_summary  # noqa: F401
+from wizard.models import SyncChange
+from wizard.views import summary as summary_words
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_summary_lists_the_first_people_and_links_to_all_of_them(
+    browser,  # noqa: F811
+    run,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(summary_words, "SHOWN", 2)
+    page = page_text(walk_to_summary(browser, run))
+    new_pupils = SyncChange.objects.filter(run=run, kind="new", role="pupil").order_by("name")
+    names = [row.name for row in new_pupils]
+    assert len(names) == 6
+
+    shown = [name for name in names if name in page]
+    assert len(shown) == 2  # only the first two are in the page
+    assert "The first 2 of 6." in page
+    changes = reverse("wizard:changes", args=[run.school.slug, run.pk])
+    link = f"{changes}?kind=new&role=pupil"
+    assert f'href="{link}"' in page.replace("&amp;", "&")
+
+    every_one = page_text(browser.get(link))
+    assert all(name in every_one for name in names)
+    assert "Back to the changes to check" in every_one
