@@ -16,7 +16,9 @@ from contextlib import suppress
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
+from users.models import School
 from wizard.models import SyncRun
+from wizard.planner.types import Decisions
 from wizard.services import apply, lifecycle, purge, sync
 
 
@@ -55,6 +57,23 @@ def apply_sync_run(self: Task, run_id: int) -> str:
             raise self.retry(exc=error, countdown=2**self.request.retries) from error
         lifecycle.run_fail(SyncRun(pk=run_id), apply.CRASHED)
     return _status(run_id)
+
+
+@shared_task(name="wizard.sync_school", bind=True)
+def sync_school(self: Task, school_id: int, confirm_brake: bool = False) -> dict[str, object]:
+    """Reads, plans and applies one school's sync with its saved settings, headless, as
+    `mis_sync` does: a trust queues one task per school, so its schools sync in parallel
+    across workers. A plan the brake holds is left HELD unless `confirm_brake`. A second
+    delivery syncs again, which changes nothing the first one applied."""
+    school = School.objects.get(pk=school_id)
+    run = sync.sync_prepare(school=school)
+    if run.status != SyncRun.Status.FAILED:
+        decisions = Decisions(confirm_brake=confirm_brake) if confirm_brake else None
+        with suppress(lifecycle.SyncError):  # recorded on the run in words
+            sync.sync_finish(run=run, decisions=decisions)
+    run.refresh_from_db()
+    worker = self.request.hostname or "this process"
+    return {"run_id": run.pk, "status": run.status, "error": run.error, "worker": worker}
 
 
 @shared_task(name="wizard.fail_stuck_runs")

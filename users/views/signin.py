@@ -138,7 +138,9 @@ class SignInView(View):
             outcome = Outcome.THROTTLED if refused == lockout.THROTTLED else Outcome.LOCKED
             lockout.record(self.school, username, address, outcome)
             return self._username_step(UsernameForm({"username": username}), error=refused)
-        user = authenticate(self.request, username=username, password=secret, school=self.school)
+        user = authenticate(
+            self.request, username=username, password=secret, school=self.school, pad=pad
+        )
         if user is None:
             lockout.record(self.school, username, address, Outcome.WRONG)
             if locked := lockout.refusal(self.school, username, address):
