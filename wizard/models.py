@@ -32,6 +32,7 @@ class MisConnection(models.Model):
         SCOPES_MISSING = "scopes_missing", "Data the sync needs not shared"
         UNREACHABLE = "unreachable", "Groupcall not reachable"
         PROBLEM = "problem", "Problem at Groupcall"
+        CHECK_SCHOOL = "check_school", "Check this is your school"
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="mis_connection")
     source = models.CharField(max_length=20, default=MIS_SOURCE)
@@ -43,6 +44,10 @@ class MisConnection(models.Model):
     # The scopes Groupcall says the school shares (callback, then each TokenDetails check).
     scopes_granted = models.JSONField(default=list, blank=True)
     authorised_at = models.DateTimeField(null=True, blank=True)
+    # The school's name at Groupcall (TokenDetails), and the one an administrator confirmed
+    # is theirs when it differs from the name here: a mistyped estab reads another school.
+    mis_school_name = models.CharField(max_length=200, blank=True)
+    confirmed_mis_name = models.CharField(max_length=200, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

@@ -79,7 +79,7 @@ def test_an_administrator_sets_up_groupcall_then_starts_the_wizard(
     check_page(page, "groupcall-02-errors")
     page.get_by_label("Email address").fill("head@oakfield.example.org")
     page.locator("#set-up").get_by_label("Estab number").fill(fake_xod.estab)
-    expect(page.get_by_label("Unique pupil numbers (UPN)")).to_be_checked()
+    expect(page.get_by_label("Unique pupil numbers (Groupcall: UPN)")).to_be_checked()
     page.get_by_role("button", name="Set up Groupcall Xporter").click()
     expect(page.get_by_role("status").first).to_have_text("Your request has gone to Groupcall.")
     expect(page.locator("#connection-status")).to_contain_text(
@@ -97,10 +97,14 @@ def test_an_administrator_sets_up_groupcall_then_starts_the_wizard(
     connection = MisConnection.objects.get(school=school)
     assert connection.secret == fake_xod.app.school(fake_xod.estab).secret
 
+    # Groupcall names the estab's school otherwise: the administrator confirms it first.
     page.goto(f"{live_server.url}/s/oakfield/connect/")
+    expect(page.locator("#connection-status")).to_contain_text("Check this is your school")
+    check_page(page, "groupcall-04-check-school")
+    page.get_by_role("button", name="Yes, Test Primary School is our school").click()
     expect(page.locator("#connection-status")).to_contain_text("Status: Ready")
-    expect(page.locator("#scopes")).to_contain_text("Unique pupil numbers (UPN)")
-    check_page(page, "groupcall-04-ready")
+    expect(page.locator("#scopes")).to_contain_text("Unique pupil numbers (Groupcall: UPN)")
+    check_page(page, "groupcall-05-ready")
     page.get_by_role("link", name="Go to the MIS Sync Wizard").click()
     page.get_by_role("button", name="Start: read the MIS").click()
     expect(page.locator(".step-indicator")).to_have_text("Step 1 of 4")

@@ -218,6 +218,8 @@ def test_a_paused_authorisation_says_why_and_leads_back_to_groupcall(
     expect(page.locator("#connection-status")).to_contain_text("Status: Authorisation paused")
     fake_xod.app.pause_authorisation(fake_xod.estab, False)
     page.get_by_role("button", name="Check the connection with Groupcall").click()
+    expect(page.locator("#connection-status")).to_contain_text("Check this is your school")
+    page.get_by_role("button", name="Yes, Test Primary School is our school").click()
     expect(page.locator("#connection-status")).to_contain_text("Status: Ready")
     page.get_by_role("link", name="Go to the MIS Sync Wizard").click()
     page.get_by_role("button", name="Start: read the MIS").click()

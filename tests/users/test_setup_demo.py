@@ -76,19 +76,26 @@ def test_the_demo_school_starts_with_accounts_and_a_class_typed_in_by_hand(tmp_p
     assert User.objects.filter(school=school, role=User.Role.STAFF).count() == 1
 
 
-def test_a_second_school_only_prints_its_administrators_login(client):
+def test_a_second_school_only_prints_its_administrators_login(client, tmp_path):
     _printed_logins()
+    dataset = generate_dataset(pupils=5, staff=2, phase="primary", seed=2, estab="8235678")
+    path = tmp_path / "second.json"
+    path.write_text(json.dumps(dataset))
+    mis_name = dataset["schools"][0]["SchoolInfo"]["Name"]
     out = io.StringIO()
     call_command(
         "setup_demo",
-        *("--estab", "8235678", "--slug", "riverside", "--name", "Riverside Primary School"),
+        *("--estab", "8235678", "--dataset", str(path)),
         *("--url", "http://testserver", "--school-only"),
         stdout=out,
     )
+    school = School.objects.get(estab="8235678")
+    assert (school.name, school.slug) == (mis_name, mis_name.split()[0].lower())
     found = re.findall(r"sign in at (\S+)\n  username: (\S+)\n  password: (\S+)", out.getvalue())
-    assert [address for address, _, _ in found] == ["http://testserver/s/riverside/"]
+    assert [address for address, _, _ in found] == [f"http://testserver/s/{school.slug}/"]
     _, username, password = found[0]
-    response = client.post("/s/riverside/", {"username": username, "password": password})
+    response = client.post(f"/s/{school.slug}/", {"username": username, "password": password})
     assert response.status_code == 302
-    assert not hasattr(School.objects.get(slug="riverside"), "mis_connection")
+    assert not hasattr(school, "mis_connection")
+    assert not User.objects.filter(school=school).exclude(role=User.Role.ADMIN).exists()
     assert User.objects.filter(school=None, is_superuser=True).count() == 1

@@ -35,8 +35,11 @@ def save(client, xod, secret=None):
 
 
 def test_save_and_test_a_working_connection(admin_page_client, xod, page_school):
+    page_school.name = xod.school["SchoolInfo"]["Name"]  # as Groupcall names it
+    page_school.save()
     response = save(admin_page_client, xod)
     connection = MisConnection.objects.get(school=page_school)
+    assert connection.state == MisConnection.State.READY
     assert connection.secret == xod.secret
     assert xod.secret not in connection.secret_encrypted
     assert connection.last_checked_at is not None
@@ -133,7 +136,16 @@ def test_optional_data_withheld_is_noted_but_works(admin_page_client, xod):
 def test_a_school_name_groupcall_does_not_share_is_pointed_out(admin_page_client, xod, page_school):
     groupcall_name = xod.school["SchoolInfo"]["Name"]
     note = messages.OTHER_NAME.format(estab=xod.estab, name=groupcall_name)
-    assert note in page_text(save(admin_page_client, xod))
+    page = page_text(save(admin_page_client, xod))
+    assert note in page
+    assert "Status: Check this is your school" in page
+    assert MisConnection.objects.get(school=page_school).state == MisConnection.State.CHECK_SCHOOL
+    start = admin_page_client.get(reverse("wizard:start", args=["oakfield"]))
+    assert start["Location"] == URL  # no wizard until it is confirmed
+    admin_page_client.post(URL, {"action": "confirm_school"})
+    again = page_text(admin_page_client.post(URL, {"action": "test"}))
+    assert "Status: Ready" in again  # the confirmed name is remembered
+    assert MisConnection.objects.get(school=page_school).confirmed_mis_name == groupcall_name
     page_school.name = groupcall_name
     page_school.save()
     assert note not in page_text(save(admin_page_client, xod))

@@ -56,7 +56,9 @@ def groupcall(settings, xod: FakeXod) -> FakeXod:
 
 @pytest.fixture
 def oakfield(page_school: School, groupcall: FakeXod) -> School:
+    """The page's school, named as Groupcall names its estab."""
     page_school.estab = groupcall.estab
+    page_school.name = groupcall.school["SchoolInfo"]["Name"]
     page_school.save()
     return page_school
 
@@ -132,6 +134,8 @@ def test_invite_consent_callback_and_first_sync_over_http(
     live_server, settings, groupcall, oakfield, client, school_admin
 ):
     settings.SITE_URL = live_server.url
+    oakfield.name = "Oakfield Primary School"  # not the name Groupcall has for the estab
+    oakfield.save()
     client.force_login(school_admin)
 
     start = client.get(reverse("wizard:start", args=[oakfield.slug]))
@@ -162,10 +166,16 @@ def test_invite_consent_callback_and_first_sync_over_http(
     assert connection.secret == new_secret
     assert new_secret not in connection.secret_encrypted
     assert sorted(connection.scopes_granted) == ["School", "Staff", "Student", "UPN"]
-    page = page_text(client.get(connect_url(oakfield)))  # the health check
-    assert "Status: Ready" in page
-    assert MisConnection.objects.get(school=oakfield).state == State.READY
+    start = client.get(reverse("wizard:start", args=[oakfield.slug]), follow=True)  # checked
+    page = page_text(start)
+    assert start.redirect_chain[-1][0] == connect_url(oakfield)
+    assert "Status: Check this is your school" in page
+    assert "Groupcall reads estab 8231234 as Test Primary School, but this app knows" in page
+    assert MisConnection.objects.get(school=oakfield).state == State.CHECK_SCHOOL
     assert groupcall.requests("TokenDetails") == 1
+    confirmed = client.post(connect_url(oakfield), {"action": "confirm_school"}, follow=True)
+    assert "Status: Ready" in page_text(confirmed)
+    assert MisConnection.objects.get(school=oakfield).state == State.READY
     assert client.get(reverse("wizard:start", args=[oakfield.slug])).status_code == 200
 
     run = sync_finish(run=sync_prepare(school=oakfield, started_by=school_admin))
@@ -255,7 +265,7 @@ def test_a_callback_missing_a_required_scope_says_which_and_what_it_means(
     start = admin_page_client.get(reverse("wizard:start", args=[oakfield.slug]), follow=True)
     page = page_text(start)
     assert "Status: Data the sync needs is not shared" in page
-    assert "does not share staff (Staff), so the wizard cannot read staff" in page
+    assert "does not share staff, so the wizard cannot read staff" in page
     assert start.redirect_chain[-1][0] == connect_url(oakfield)
 
 
@@ -264,9 +274,12 @@ def test_a_callback_missing_a_required_scope_says_which_and_what_it_means(
 
 @pytest.mark.django_db
 def test_an_unknown_school_is_told_in_words(admin_page_client, oakfield, groupcall):
-    response = admin_page_client.post(connect_url(oakfield), invite_form("8819001"), follow=True)
+    response = admin_page_client.post(connect_url(oakfield), invite_form("8819001"))
     page = page_text(response)
     assert "Status: Groupcall did not accept the request" in page
+    assert "There is a problem" in page
+    assert 'value="8819001"' in page  # kept for correcting
+    assert School.objects.get(pk=oakfield.pk).estab == oakfield.estab  # not saved
     assert "Groupcall does not know a school with LA number 881 and DfE number 9001" in page
     assert GroupcallInvitation.objects.get(school=oakfield).status == Status.FAILED
     assert not MisConnection.objects.filter(school=oakfield).exists()
@@ -368,7 +381,7 @@ def test_the_connect_page_checks_the_token_and_shows_the_scopes(
     page = page_text(admin_page_client.get(connect_url(oakfield)))
     assert "Status: Ready" in page
     assert groupcall.requests("TokenDetails") == 1
-    assert '<th scope="row">Unique pupil numbers (UPN)</th>' in page
+    assert '<th scope="row">Unique pupil numbers (Groupcall: UPN)</th>' in page
     assert "Without unique pupil numbers:" in page
     admin_page_client.get(connect_url(oakfield))
     assert groupcall.requests("TokenDetails") == 1  # checked again only after an hour

@@ -34,7 +34,7 @@ from misclient.register import (
 )
 from users.models import School, User
 from wizard.models import GroupcallInvitation, MisConnection
-from wizard.services.connection import problem_message
+from wizard.services.connection import mis_connection_test, problem_message
 from wizard.services.data_areas import (
     DataArea,
     missing_optional_areas,
@@ -118,9 +118,6 @@ def invitation_send(
         raise ValueError(NO_PARTNER)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        if estab != school.estab:
-            school.estab = estab
-            school.save(update_fields=["estab"])
         invitation = Invitation.objects.create(
             school=school,
             estab=estab,
@@ -152,6 +149,10 @@ def invitation_send(
         invitation.status = Invitation.Status.INVITED if answer.ok else Invitation.Status.FAILED
         invitation.message = INVITED.format(email=contact.email) if answer.ok else answer.message
     invitation.save(update_fields=["status", "message"])
+    if invitation.status == Invitation.Status.INVITED and estab != school.estab:
+        # Groupcall knows the school by this number: it is the school's from now on.
+        school.estab = estab
+        school.save(update_fields=["estab"])
     return invitation
 
 
@@ -200,11 +201,13 @@ def consent_receive(*, invitation_id: int, token: str, form: Mapping[str, str]) 
 
 
 def _install_completed(invitation: Invitation, completed: bool) -> bool:
-    """Groupcall sends the callback again once its agent has run on the school's MIS."""
+    """Groupcall sends the callback again once its agent has run on the school's MIS:
+    the connection is checked again (a pause may have ended)."""
     if not completed or invitation.install_completed_at:
         return False
     invitation.install_completed_at = timezone.now()
     invitation.save(update_fields=["install_completed_at"])
+    MisConnection.objects.filter(school=invitation.school).update(last_checked_at=None)
     return True
 
 
@@ -223,7 +226,7 @@ def _connection_authorised(connection: MisConnection, consent: Consent) -> None:
 
 
 def scopes_missing_message(missing: list[DataArea]) -> str:
-    areas = " and ".join(f"{area.title.lower()} ({area.scope})" for area in missing)
+    areas = " and ".join(area.label_in_sentence for area in missing)
     what = " or ".join(area.title.lower() for area in missing)
     return SCOPES_MISSING.format(areas=areas, what=what)
 
@@ -245,6 +248,7 @@ class AuthorisationStatus:
     missing_optional: list[DataArea] = field(default_factory=list)
 
 
+NOT_READY = "The MIS Sync Wizard cannot read your MIS yet ({title}): see below what to do."
 NOT_SET_UP = (
     "Your school has not authorised this app at Groupcall yet. Choose the data to share "
     "below and set up Groupcall Xporter: it takes a few minutes, once."
@@ -262,11 +266,17 @@ TITLES = {
     State.SCOPES_MISSING: "Data the sync needs is not shared",
     State.UNREACHABLE: "Groupcall could not be reached",
     State.PROBLEM: "Groupcall reported a problem",
+    State.CHECK_SCHOOL: "Check this is your school",
 }
 
 
-def authorisation_status(school: School) -> AuthorisationStatus:
+def authorisation_status(school: School, *, check_new: bool = False) -> AuthorisationStatus:
+    """Where the school stands. With `check_new`, a connection that Groupcall's callback
+    brought and nobody has checked yet is checked first (it may name another school)."""
     connection = MisConnection.objects.filter(school=school).first()
+    if check_new and connection and connection.authorised_at and connection.state == State.UNCHECKED:
+        mis_connection_test(school=school)
+        connection.refresh_from_db()
     latest = Invitation.objects.filter(school=school).first()
     pending = latest if latest and latest.status == Invitation.Status.INVITED else None
     if connection is None:
@@ -291,4 +301,4 @@ def authorisation_status(school: School) -> AuthorisationStatus:
 
 
 # Connection states after which the wizard sends the administrator to the Connect page.
-BLOCKING_STATES = (State.PAUSED, State.REFUSED, State.SCOPES_MISSING)
+BLOCKING_STATES = (State.PAUSED, State.REFUSED, State.SCOPES_MISSING, State.CHECK_SCHOOL)

@@ -34,23 +34,29 @@ BAD_CREDENTIALS = (
 )
 AUTHORISATION_PAUSED = (
     "Your school has paused this app's access in Groupcall while it chooses which pupils "
-    "and staff to share. Finish that choice in the Groupcall portal, then test again."
+    "and staff to share. Finish that choice in the Groupcall portal, then check the "
+    "connection again."
 )
 SCOPE_MISSING = (
     "Your school has not shared {what} with this app. In the Groupcall portal, allow "
-    "{scopes} for this app, then test again."
+    "{scopes} for this app, then check the connection again."
+)
+CHECK_SCHOOL = (
+    "Groupcall reads estab {school_estab} as {name}, but this app knows your school as "
+    "{ours}. If {name} is your school, confirm it below. If it is not, the estab number is "
+    "wrong: do not run the wizard, and set up Groupcall Xporter again with the right number."
 )
 MIS_UNREACHABLE = (
     "Groupcall Xporter could not be reached just now. This is usually brief: wait a few "
-    "minutes and test again. If it goes on, check that the school's MIS server and its "
+    "minutes and check again. If it goes on, check that the school's MIS server and its "
     "Xporter service are switched on."
 )
 MALFORMED = (
-    "Groupcall Xporter answered with something this app could not read. Testing again will "
-    "not help: contact support and say when you tested."
+    "Groupcall Xporter answered with something this app could not read. Checking again will "
+    "not help: contact support and say when you checked."
 )
 SERVICE_ERROR = (
-    "Groupcall Xporter reported a problem ({detail}). Test again in a few minutes; if it "
+    "Groupcall Xporter reported a problem ({detail}). Check again in a few minutes; if it "
     "happens again, contact support."
 )
 
@@ -121,13 +127,41 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
         return check
     notes = describe_missing_scopes(missing_optional(details.scopes))
     name = details.name or school.name
-    if name.casefold() != school.name.casefold():
+    state, last_error = MisConnection.State.READY, ""
+    if not same_school(name, school.name, connection.confirmed_mis_name):
         notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
-    connection.state, connection.last_error = MisConnection.State.READY, ""
-    connection.scopes_granted = list(details.scopes)
+        state, last_error = (
+            MisConnection.State.CHECK_SCHOOL,
+            CHECK_SCHOOL.format(school_estab=school.estab, name=name, ours=school.name),
+        )
+    connection.state, connection.last_error = state, last_error
+    connection.scopes_granted, connection.mis_school_name = list(details.scopes), name
     connection.last_checked_at = timezone.now()
-    connection.save(update_fields=["state", "last_error", "scopes_granted", "last_checked_at"])
+    connection.save(
+        update_fields=[
+            "state",
+            "last_error",
+            "scopes_granted",
+            "mis_school_name",
+            "last_checked_at",
+        ]
+    )
     return ConnectionCheck(ok=True, message=CONNECTED.format(name=name), notes=notes)
+
+
+def same_school(mis_name: str, our_name: str, confirmed: str) -> bool:
+    """Whether Groupcall's name for the estab is the school's (ignoring case), or the
+    one an administrator confirmed."""
+    return mis_name.casefold() in (our_name.casefold(), confirmed.casefold())
+
+
+def mis_school_confirm(*, school: School) -> None:
+    """The administrator says Groupcall's name for the estab is their school's."""
+    connection = MisConnection.objects.get(school=school)
+    if connection.state == MisConnection.State.CHECK_SCHOOL:
+        connection.confirmed_mis_name = connection.mis_school_name
+        connection.state, connection.last_error = MisConnection.State.READY, ""
+        connection.save(update_fields=["confirmed_mis_name", "state", "last_error"])
 
 
 def problem_state(error: errors.XodError) -> MisConnection.State:

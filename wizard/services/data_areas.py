@@ -27,9 +27,16 @@ class DataArea:
     @property
     def label(self) -> str:
         """The title, with Groupcall's name for it unless the title already says it."""
+        return self._labelled(self.title)
+
+    @property
+    def label_in_sentence(self) -> str:
+        return self._labelled(self.title[0].lower() + self.title[1:])
+
+    def _labelled(self, title: str) -> str:
         if self.scope.lower() in self.title.lower():
-            return self.title
-        return f"{self.title} ({self.scope})"
+            return title
+        return f"{title} (Groupcall: {self.scope})"
 
 
 DATA_AREAS = (

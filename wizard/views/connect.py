@@ -22,7 +22,12 @@ from users.access import SchoolAdminRequiredMixin
 from users.models import School, estab_validator
 from wizard.models import GroupcallInvitation, MisConnection
 from wizard.services import authorisation
-from wizard.services.connection import ConnectionCheck, mis_connection_save, mis_connection_test
+from wizard.services.connection import (
+    ConnectionCheck,
+    mis_connection_save,
+    mis_connection_test,
+    mis_school_confirm,
+)
 from wizard.services.data_areas import DATA_AREAS, OPTIONAL_AREAS, REQUIRED_AREAS
 
 ESTAB_REQUIRED = "Enter your school's 7-digit estab number"
@@ -164,6 +169,9 @@ class ConnectView(SchoolAdminRequiredMixin, View):
             return self._invite()
         if action == "test" and self._connection():
             return self._page(check=mis_connection_test(school=self.school))
+        if action == "confirm_school" and self._connection():
+            mis_school_confirm(school=self.school)
+            return redirect("wizard:connect", self.school.slug)
         form = self._connect_form(request.POST)
         if not form.is_valid():
             return self._page(connect_form=form, check=None)
@@ -187,9 +195,12 @@ class ConnectView(SchoolAdminRequiredMixin, View):
         except ValueError as error:  # the app has no Groupcall partner account
             messages.error(self.request, str(error))
             return self._page(invite_form=form, check=None)
+        if invitation.status != GroupcallInvitation.Status.INVITED:
+            # Groupcall's answer beside the form, whose values stay for correcting.
+            form.add_error(None, invitation.message)
+            return self._page(invite_form=form, check=None)
         # The status box says what happened, in full; the message only confirms.
-        if invitation.status == GroupcallInvitation.Status.INVITED:
-            messages.success(self.request, authorisation.SENT)
+        messages.success(self.request, authorisation.SENT)
         return redirect("wizard:connect", self.school.slug)
 
     def _connection(self) -> MisConnection | None:
@@ -208,13 +219,20 @@ class ConnectView(SchoolAdminRequiredMixin, View):
         return ConnectForm(data, initial=initial, school=self.school, connected=connected)
 
     def _invite_form(self) -> InviteForm:
+        """Filled in as last time, or with the signed-in administrator's details."""
+        last = GroupcallInvitation.objects.filter(school=self.school).first()
         user = self.request.user
         initial = {
             "estab": self.school.estab,
-            "contact_first_name": getattr(user, "forename", ""),
-            "contact_last_name": getattr(user, "surname", ""),
-            "contact_email": getattr(user, "email", ""),
-            "optional_scopes": [area.scope for area in OPTIONAL_AREAS],
+            "contact_first_name": last.contact_first_name if last else user.forename,  # type: ignore[union-attr]
+            "contact_last_name": last.contact_last_name if last else user.surname,  # type: ignore[union-attr]
+            "contact_email": last.contact_email if last else user.email,  # type: ignore[union-attr]
+            "contact_phone": last.contact_phone if last else "",
+            "optional_scopes": [
+                area.scope
+                for area in OPTIONAL_AREAS
+                if last is None or area.scope in last.scopes_requested
+            ],
         }
         return InviteForm(initial=initial, school=self.school, prefix="invite")
 

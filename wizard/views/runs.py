@@ -63,11 +63,10 @@ class StartView(SchoolAdminRequiredMixin, TemplateView):
     template_name = "wizard/start.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        status = authorisation.authorisation_status(self.school)
+        status = authorisation.authorisation_status(self.school, check_new=True)
         if status.ready:
             return super().get(request, *args, **kwargs)
-        if status.code in authorisation.BLOCKING_STATES:
-            messages.warning(request, f"{status.title}. {status.message}")
+        messages.warning(request, authorisation.NOT_READY.format(title=status.title.lower()))
         return redirect("wizard:connect", self.school.slug)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

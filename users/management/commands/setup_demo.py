@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils.text import slugify
 
 from users.credentials import WORD_DIGITS, generate_password, hash_pupil_password
 from users.models import School, SchoolClass, User
@@ -30,8 +31,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--estab", default="8231234")
-        parser.add_argument("--name", default="Demo Primary School")
-        parser.add_argument("--slug", default="demo")
+        parser.add_argument("--name", help="default: the dataset's, else Demo Primary School")
+        parser.add_argument("--slug", help="default: demo, or for --school-only from the name")
         parser.add_argument("--username", default="admin", help="the support login")
         parser.add_argument("--school-admin", default="office", help="the school's login")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the site's address")
@@ -43,12 +44,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        mis = _first_school(options["dataset"]) if options["dataset"] else {}
+        # The MIS's own name, so that Groupcall's answer names the same school.
+        name = options["name"] or mis.get("SchoolInfo", {}).get("Name") or "Demo Primary School"
+        slug = options["slug"] or (slugify(name.split()[0]) if options["school_only"] else "demo")
         school, created = School.objects.get_or_create(
-            estab=options["estab"], defaults={"name": options["name"], "slug": options["slug"]}
+            estab=options["estab"], defaults={"name": name, "slug": slug}
         )
-        if created and options["dataset"]:
+        if created and mis and not options["school_only"]:
             with transaction.atomic():
-                _typed_in_by_hand(school, _first_school(options["dataset"]))
+                _typed_in_by_hand(school, mis)
         fixed = os.environ.get("DEMO_ADMIN_PASSWORD")
         office_password = fixed or secrets.token_urlsafe(12)
         office = _login(school, options["school_admin"], office_password)
