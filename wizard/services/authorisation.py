@@ -274,7 +274,7 @@ def authorisation_status(school: School, *, check_new: bool = False) -> Authoris
     """Where the school stands. With `check_new`, a connection that Groupcall's callback
     brought and nobody has checked yet is checked first (it may name another school)."""
     connection = MisConnection.objects.filter(school=school).first()
-    if check_new and connection and connection.authorised_at and connection.state == State.UNCHECKED:
+    if check_new and connection and _brought_by_callback_unchecked(connection):
         mis_connection_test(school=school)
         connection.refresh_from_db()
     latest = Invitation.objects.filter(school=school).first()
@@ -298,6 +298,10 @@ def authorisation_status(school: School, *, check_new: bool = False) -> Authoris
         missing_required=missing_required_areas(granted) if granted else [],
         missing_optional=missing_optional_areas(granted) if granted else [],
     )
+
+
+def _brought_by_callback_unchecked(connection: MisConnection) -> bool:
+    return connection.authorised_at is not None and connection.state == State.UNCHECKED
 
 
 # Connection states after which the wizard sends the administrator to the Connect page.
