@@ -128,12 +128,12 @@ def test_two_finish_presses_at_once_apply_once_and_the_other_is_told(school, set
 
     pages = [page for page in results if isinstance(page, str)]
     assert len(pages) == 2, results
-    [told] = [page for page in pages if steps.NOT_READY in page]
-    [applied] = [page for page in pages if steps.NOT_READY not in page]
-    assert "The sync is done" in applied
-    # The other is shown the run, done or still being applied by the first press.
-    assert "The sync is done" in told or "Applying the changes" in told
-    assert "There is a problem" not in told
+    told = [page for page in pages if steps.NOT_READY in page]
+    # Two tabs share one session, so the message may show in either tab (or both).
+    assert len(told) == 1 if who == "two administrators" else len(told) >= 1, pages
+    for page in pages:  # each is shown the run, done or still being applied
+        assert "The sync is done" in page or "Applying the changes" in page
+        assert "There is a problem" not in page
     run.refresh_from_db()
     assert run.status == SyncRun.Status.APPLIED
     assert User.objects.filter(school=school).exclude(role=User.Role.ADMIN).count() == 8
