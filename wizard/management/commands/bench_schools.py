@@ -123,7 +123,7 @@ class Command(BaseCommand):
         schools = [school_fresh(estab, base_url) for estab in estabs]
         log = work / f"worker-{workers}.log"
         # CPU of the worker and its pool (waited for by this process) and of the fake XoD.
-        worker_cpu, xod_cpu = _children_cpu(), _process_cpu(xod.pid)
+        worker_cpu, xod_cpu = children_cpu(), _process_cpu(xod.pid)
         load = os.getloadavg()[0]
         with celery_worker(workers, log, work):
             start = time.perf_counter()
@@ -131,7 +131,7 @@ class Command(BaseCommand):
             outcomes = [result.get(timeout=timeout) for result in results]
             wall = time.perf_counter() - start
             xod_cpu = _process_cpu(xod.pid) - xod_cpu
-        worker_cpu = _children_cpu() - worker_cpu
+        worker_cpu = children_cpu() - worker_cpu
         hosts = {str(_hostname(result)) for result in results}
         different = [s.estab for s in schools if accounts_of(s) != reference[s.estab]]
         return {
@@ -195,7 +195,7 @@ def accounts_of(school: School) -> list[Account]:
     )
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     """CPU seconds of this process's finished children (and theirs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

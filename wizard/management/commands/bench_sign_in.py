@@ -48,7 +48,7 @@ from users import crypto
 from users.credentials import PIN2, PIN4
 from users.models import AccountLock, School, SignInAttempt, User
 from wizard.bench import SECRET
-from wizard.management.commands.bench_schools import database_url, school_fresh
+from wizard.management.commands.bench_schools import children_cpu, database_url, school_fresh
 from wizard.models import SyncRun
 from wizard.tasks import sync_school
 
@@ -84,8 +84,12 @@ class Command(BaseCommand):
             work = Path(folder)
             write_logins(work / "logins.csv", logins)
             since = datetime.datetime.now(tz=datetime.UTC)
+            before = children_cpu()
             with web_server(work, options["port"], options["web_workers"]) as base_url:
                 outcome = run_locust(work, base_url, school, options)
+                locust_cpu = children_cpu() - before
+            web_cpu = children_cpu() - before - locust_cpu
+            served = _requests_served(work / "web.log")
             report = {
                 "pupils": options["pupils"],
                 "admins": options["admins"],
@@ -94,6 +98,11 @@ class Command(BaseCommand):
                 "load_average_before": round(outcome.pop("load"), 2),
                 "prepare_seconds": round(prepared, 1),
                 **outcome,
+                # CPU seconds, wherever the time went on a shared machine (PostgreSQL's
+                # own is not counted): gunicorn's workers and locust's client.
+                "web_cpu_seconds": round(web_cpu, 1),
+                "web_requests_served": served,
+                "locust_cpu_seconds": round(locust_cpu, 1),
                 "sign_in_records": sign_in_records(school, since),
             }
         self.stdout.write(json.dumps(report) if options["json"] else _table(report))
@@ -328,6 +337,12 @@ def _errors(path: Path) -> list[dict[str, Any]]:
         ]
 
 
+def _requests_served(log: Path) -> int:
+    """Requests in gunicorn's access log (a post and the page it redirects to are two)."""
+    with log.open(errors="replace") as lines:
+        return sum(1 for line in lines if ' HTTP/1.1" ' in line and "/healthz" not in line)
+
+
 def _problems(report: dict[str, Any]) -> list[str]:
     records = report["sign_in_records"]
     expected = report["pupils"] + report["admins"]
@@ -364,8 +379,12 @@ def _table(report: dict[str, Any]) -> str:
         for s in report["steps"]
     ]
     records = report["sign_in_records"]
+    per_request = 1000 * report["web_cpu_seconds"] / max(report["web_requests_served"], 1)
     lines += [
         "",
+        f"CPU: web server {report['web_cpu_seconds']} s for {report['web_requests_served']} "
+        f"requests ({per_request:.0f} ms a request), "
+        f"load generator {report['locust_cpu_seconds']} s (PostgreSQL's not counted)",
         "Recorded by the lockout: "
         + ", ".join(f"{outcome} {count}" for outcome, count in records.items()),
     ]
