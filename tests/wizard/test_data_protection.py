@@ -76,6 +76,31 @@ MODELS = {
         "token_url",
         "last_checked_at",
         "last_error",
+        # what Groupcall says the school shares and calls itself, and when it consented
+        "state",
+        "scopes_granted",
+        "authorised_at",
+        "mis_school_name",
+        "confirmed_mis_name",
+    },  # fmt: skip
+    # Who asked Groupcall for the school's consent: the contact Groupcall emails (a
+    # member of staff's work details), the data asked for, and Groupcall's answer.
+    "wizard.GroupcallInvitation": {
+        "id",
+        "school",
+        "status",
+        "estab",
+        "token_hash",
+        "scopes_requested",
+        "contact_first_name",
+        "contact_last_name",
+        "contact_email",
+        "contact_phone",
+        "invited_by",
+        "created_at",
+        "message",
+        "consented_at",
+        "install_completed_at",
     },  # fmt: skip
     "wizard.SyncSettings": {
         "id",
@@ -104,6 +129,7 @@ MODELS = {
         "undone_at",
         "progress",
         "error",
+        "plan_digest",  # a hash of the plan shown, to tell a changed plan from the same one
         # the MIS snapshot (SNAPSHOT_RETENTION_DAYS), settings, answers, counts, undo's report
         "snapshot",
         "settings_used",

@@ -26,9 +26,10 @@ from tests.wizard.school_data import SchoolData, mis_sync, pupil
 from tests.wizard.test_sync import accounts_state
 from tests.wizard.test_wizard_views import finish, step_url, walk_to_summary
 from users.models import User
-from wizard.models import SyncRun
+from wizard.models import MisConnection, SyncRun
 from wizard.planner import reasons
 from wizard.services import connection, runs
+from wizard.services.authorisation import BLOCKING_STATES
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,10 @@ def test_a_fault_while_reading_says_what_happened_and_what_to_do(
     assert what_happened in text
     assert what_next in text
     assert NOTHING_CHANGED in text
-    assert "Try again" in text
+    # The school's authorisation is theirs to mend at Groupcall: the page leads there.
+    blocked = MisConnection.objects.get(school=school).state in BLOCKING_STATES
+    next_step = "Go to the Groupcall connection" if blocked else "Try again"
+    assert next_step in text
     assert "Traceback" not in text
     assert accounts_state(school) == before
     assert not run.changes.exclude(kind__in=["error"]).filter(account__isnull=False).exists()
