@@ -220,3 +220,13 @@ def test_the_next_page_of_accounts_keeps_the_search(admin_page_client, page_scho
     assert '<a href="?q=sam&amp;page=2">Next page</a>' in first.content.decode()
     second = admin_page_client.get(url, {"q": "sam", "page": "2"})
     assert [u.username for u in second.context["page"]] == ["SamJ2", "SamJ3"]
+
+
+def test_the_hint_to_name_classes_as_in_the_mis_goes_once_the_mis_is_synced(
+    admin_page_client, hand_made_class
+):
+    url = reverse("users:manage", args=["oakfield"])
+    assert "Before your first sync from your MIS" in page_text(admin_page_client.get(url))
+    hand_made_class.mis_id = "RG-4ES"  # linked by a sync
+    hand_made_class.save()
+    assert "Before your first sync from your MIS" not in page_text(admin_page_client.get(url))

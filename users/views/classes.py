@@ -30,6 +30,8 @@ class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
             "show_archived": show_archived,
             "year_groups": selectors.year_groups_with_counts(self.school),
             "totals": selectors.account_totals(self.school),
+            # Classes come from the MIS once a sync has run: no more naming them by hand.
+            "synced": SchoolClass.objects.filter(school=self.school).exclude(mis_id="").exists(),
         }
 
 
