@@ -64,14 +64,20 @@ def write_logins(path: Path, logins: list[Login]) -> None:
         )
 
 
+def _username_step(browser: Browser, sign_in: str, login: Login, expected: str, what: str) -> str:
+    """The sign-in page, then the username: the CSRF token of the second step's form,
+    which must show `expected`."""
+    token = _csrf(_expect(browser.get(sign_in, "sign-in page"), "Sign in", sign_in))
+    step = browser.post(
+        sign_in, {"csrfmiddlewaretoken": token, "username": login.username}, "username"
+    )
+    return _csrf(_expect(step, expected, what))
+
+
 def pupil_signs_in(browser: Browser, school_slug: str, login: Login) -> Page:
     """The sign-in page, the username, the pictures: returns the pupil's own page."""
     sign_in = f"/s/{school_slug}/"
-    token = _csrf(_expect(browser.get(sign_in, "sign-in page"), "Sign in", sign_in))
-    pad = browser.post(
-        sign_in, {"csrfmiddlewaretoken": token, "username": login.username}, "username"
-    )
-    token = _csrf(_expect(pad, PAD_PAGE, "the picture pad"))
+    token = _username_step(browser, sign_in, login, PAD_PAGE, "the picture pad")
     data = {"csrfmiddlewaretoken": token, "username": login.username, "pin": login.secret}
     home = browser.post(sign_in, data, "pictures (signs in)")
     return _expect(home, "You are signed in to", f"{login.username}'s page after the pictures")
@@ -80,11 +86,7 @@ def pupil_signs_in(browser: Browser, school_slug: str, login: Login) -> Page:
 def admin_signs_in(browser: Browser, school_slug: str, login: Login) -> Page:
     """The sign-in page, the username, the password: returns Manage users."""
     sign_in = f"/s/{school_slug}/"
-    token = _csrf(_expect(browser.get(sign_in, "sign-in page"), "Sign in", sign_in))
-    step = browser.post(
-        sign_in, {"csrfmiddlewaretoken": token, "username": login.username}, "username"
-    )
-    token = _csrf(_expect(step, PASSWORD_PAGE, "the password step"))
+    token = _username_step(browser, sign_in, login, PASSWORD_PAGE, "the password step")
     data = {"csrfmiddlewaretoken": token, "username": login.username, "password": login.secret}
     manage = browser.post(sign_in, data, "password (signs in)")
     return _expect(manage, MANAGE_PAGE, f"Manage users after {login.username}'s password")

@@ -4,7 +4,6 @@ from one image, with nothing installed at start, and the web command really serv
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django.db import connection
 
 from tests.test_settings import PRODUCTION
 from tests.worker import ROOT, worker_env
+from wizard.bench import free_port
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
@@ -88,12 +88,6 @@ def test_the_image_has_the_fonts_and_libraries_login_cards_need():
     assert re.search(r"^gunicorn==", requirements, re.MULTILINE)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -103,7 +97,7 @@ def _database_url() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_web_command_serves_the_health_check_with_production_settings(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     env = worker_env(
         **{**PRODUCTION, "ALLOWED_HOSTS": "localhost"},
         DATABASE_URL=_database_url(),

@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests of row locks, killed workers and many schools at once need PostgreSQL (CI sets
+# DATABASE_URL); SQLite, the zero-setup default, has no row locks.
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL (CI sets DATABASE_URL)",
+)
 CELERY = Path(sys.executable).with_name("celery")
 
 

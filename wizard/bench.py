@@ -55,10 +55,22 @@ def next_year(dataset: dict[str, Any]) -> dict[str, Any]:
     return rollover_dataset(dataset)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def process_stop(process: subprocess.Popen[bytes]) -> None:
+    """Asks a server or worker started by a benchmark to stop, and kills it if it has not
+    within 30 seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class FakeXodProcess:
@@ -69,7 +81,7 @@ class FakeXodProcess:
         self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
         json.dump(dataset, self._file)
         self._file.close()
-        self.port = _free_port()
+        self.port = free_port()
         self.root_url = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root_url}/api/v1/"
         self._process: subprocess.Popen[bytes] | None = None

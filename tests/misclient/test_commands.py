@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from misclient.fake.server.dataset import load_dataset
 from misclient.management.commands.fake_xod import dataset_to_serve, parse_generate
 from misclient.register import Partner, SchoolInvitation, school_register
+from wizard.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_SCHOOL = Path(__file__).parent / "data" / "small_school.json"
@@ -40,12 +41,6 @@ def dataset_from_command(*args: str) -> dict:
     out = io.StringIO()
     call_command("fake_xod_dataset", *args, stdout=out)
     return json.loads(out.getvalue())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_fake_xod_dataset_writes_a_loadable_deterministic_school():

@@ -4,10 +4,12 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from tests.fixtures_xod import FakeXod
+from tests.users.factories import UserFactory
 from tests.wizard.school_data import SchoolData, small_school
-from users.models import School
+from users.models import School, User
 
 
 @pytest.fixture
@@ -30,9 +32,8 @@ def xod(settings, fake_xod: FakeXod) -> FakeXod:
     return fake_xod
 
 
-@pytest.fixture
-def school(db, xod: FakeXod) -> School:
-    """The test school, connected to the fake XoD."""
+def school_connected(xod: FakeXod) -> School:
+    """The test school, connected by hand (as support staff would) to the fake XoD."""
     call_command(
         "school_connect",
         "--estab",
@@ -45,6 +46,24 @@ def school(db, xod: FakeXod) -> School:
         xod.base_url,
     )
     return School.objects.get(estab=xod.estab)
+
+
+@pytest.fixture
+def school(db, xod: FakeXod) -> School:
+    """The test school, connected to the fake XoD."""
+    return school_connected(xod)
+
+
+@pytest.fixture
+def admin(school: School) -> User:
+    return UserFactory.create(school=school, role=User.Role.ADMIN, username="HeadA")
+
+
+@pytest.fixture
+def browser(client: Client, admin: User) -> Client:
+    """A test client signed in as the school's administrator."""
+    client.force_login(admin)
+    return client
 
 
 def serve(xod: FakeXod, data: SchoolData) -> None:

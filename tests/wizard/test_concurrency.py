@@ -4,7 +4,6 @@ at once: exactly one sync applies, and the other is told in words."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from tests.wizard.test_wizard_views import (
     step_url,
     walk_to_summary,
 )
+from tests.worker import needs_postgres
 from users.models import User
 from wizard.models import SyncRun
 from wizard.services import apply
@@ -67,11 +67,6 @@ def test_the_same_run_applied_by_two_workers_at_once_applies_once(school):
 
 
 # -- Two presses of Finish, the command beside the wizard, two administrators ---------------
-
-needs_postgres = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="needs PostgreSQL's row locks (CI sets DATABASE_URL)",
-)
 
 
 def _at_once(*calls: Callable[[], T]) -> list[T | BaseException]:

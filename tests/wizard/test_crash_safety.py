@@ -30,7 +30,7 @@ from django.db import connection
 from misclient.fake.generate import generate_dataset, rollover_dataset
 from tests.fixtures_xod import FakeXod
 from tests.wizard.school_data import ESTAB, RELYING_PARTY, SECRET
-from tests.worker import celery_worker, run_client, worker_env
+from tests.worker import celery_worker, needs_postgres, run_client, worker_env
 from users.models import User
 from wizard.models import SyncRun
 from wizard.services import runs
@@ -41,10 +41,7 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL (CI sets DATABASE_URL)",
-    ),
+    needs_postgres,
 ]
 
 # A 3,000-pupil school, as the issue asks, killed at every stage: each delivery of the

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 import re
 import time
 from typing import Any
@@ -21,7 +20,7 @@ from django.db import connection
 
 from misclient.fake.generate import generate_dataset
 from tests.fixtures_xod import serving
-from tests.worker import celery_worker, run_client, worker_env
+from tests.worker import celery_worker, needs_postgres, run_client, worker_env
 from users.models import ClassMembership, School, SchoolClass, User
 from wizard.models import SyncRun
 
@@ -29,10 +28,7 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL (CI sets DATABASE_URL)",
-    ),
+    needs_postgres,
 ]
 
 SCHOOLS = 20

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from celery.signals import task_prerun
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
 from tests.users.factories import UserFactory
+from tests.wizard.conftest import school_connected
 from tests.wizard.school_data import ESTAB, mis_sync
 from tests.wizard.test_wizard_views import finish, walk_to_summary
 from users import crypto
@@ -55,7 +55,7 @@ def found(secret: str, text: str) -> bool:
 def school_with_formats_and_a_pin_pupil(xod: Any) -> School:
     """The school connected, its password formats chosen, and a picture-PIN pupil stored
     as the app stores one (hashed to sign in, encrypted for cards)."""
-    school = connect(xod)
+    school = school_connected(xod)
     SyncSettings.objects.update_or_create(school=school, defaults={"password_formats": FORMATS})
     User.objects.create(
         school=school,
@@ -75,21 +75,6 @@ def activation_links() -> list[str]:
     for message in mail.outbox:
         links += re.findall(r"https?://\S+/activate/\S+", str(message.body))
     return links
-
-
-def connect(xod: Any) -> School:
-    call_command(
-        "school_connect",
-        "--estab",
-        xod.estab,
-        "--secret",
-        xod.secret,
-        "--name",
-        "Test Primary School",
-        "--base-url",
-        xod.base_url,
-    )
-    return School.objects.get(estab=xod.estab)
 
 
 def database_dump() -> str:

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.fixtures_pages import page_text
-from tests.wizard.test_wizard_views import admin, browser, run, walk_to_summary  # noqa: F401
+from tests.wizard.test_wizard_views import run, walk_to_summary  # noqa: F401
 from wizard.models import SyncChange
 from wizard.views import summary as summary_words
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_summary_lists_the_first_people_and_links_to_all_of_them(
-    browser,  # noqa: F811
+    browser,
     run,  # noqa: F811
     monkeypatch,
 ):

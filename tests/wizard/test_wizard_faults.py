@@ -20,7 +20,6 @@ from misclient.tokens import TokenCache
 from misclient.transport import RetryPolicy
 from tests.fixtures_pages import page_text
 from tests.fixtures_xod import FakeXod
-from tests.users.factories import UserFactory
 from tests.wizard.conftest import serve
 from tests.wizard.school_data import SchoolData, mis_sync, pupil
 from tests.wizard.test_sync import accounts_state
@@ -54,17 +53,6 @@ def patient_mis_without_waits(monkeypatch, settings):
     monkeypatch.setattr(runs, "mis_client_for", client)
     monkeypatch.setattr(runs, "_TOKENS", TokenCache())
     settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture
-def admin(school):
-    return UserFactory.create(school=school, role=User.Role.ADMIN, username="HeadA")
-
-
-@pytest.fixture
-def browser(client, admin):
-    client.force_login(admin)
-    return client
 
 
 def start(browser, school, capture) -> tuple[SyncRun, str]:

@@ -31,17 +31,6 @@ USERNAMES = {
 
 
 @pytest.fixture
-def admin(school):
-    return UserFactory.create(school=school, role=User.Role.ADMIN, username="HeadA")
-
-
-@pytest.fixture
-def browser(client, admin):
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def run(school):
     return sync_prepare(school=school)
 

@@ -20,17 +20,14 @@ from django.db import connection, transaction
 
 from tests.wizard.school_data import RELYING_PARTY
 from tests.wizard.test_apply import plan_run
-from tests.worker import celery_worker, run_client, worker_env
+from tests.worker import celery_worker, needs_postgres, run_client, worker_env
 from users.models import School, User
 from wizard.models import SyncRun
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL's row locks (CI sets DATABASE_URL)",
-    ),
+    needs_postgres,
 ]
 
 BROKERS = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from misclient.scopes import REQUIRED_SCOPES
+from misclient.scopes import missing_optional, missing_required
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,10 @@ def scopes_to_request(optional_chosen: Iterable[str]) -> list[str]:
 def missing_required_areas(granted: Iterable[str]) -> list[DataArea]:
     """The required areas of which the school shares none of the alternatives (SchoolLite
     serves for School, and so on, case-insensitive)."""
-    have = {scope.strip().lower() for scope in granted}
-    missing_scopes = {
-        need.alternatives[0]
-        for need in REQUIRED_SCOPES
-        if not any(alternative.lower() in have for alternative in need.alternatives)
-    }
-    return [area for area in REQUIRED_AREAS if area.scope in missing_scopes]
+    missing = {need.alternatives[0] for need in missing_required(granted)}
+    return [area for area in REQUIRED_AREAS if area.scope in missing]
 
 
 def missing_optional_areas(granted: Iterable[str]) -> list[DataArea]:
-    have = {scope.strip().lower() for scope in granted}
-    return [area for area in OPTIONAL_AREAS if area.scope.lower() not in have]
+    missing = set(missing_optional(granted))
+    return [area for area in OPTIONAL_AREAS if area.scope in missing]

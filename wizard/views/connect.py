@@ -243,16 +243,19 @@ class ConnectView(SchoolAdminRequiredMixin, View):
         invite_form: InviteForm | None = None,
         connect_form: ConnectForm | None = None,
     ) -> HttpResponse:
+        status = authorisation.authorisation_status(self.school)
+        # In the demo, where the school's part is played on the fake Groupcall's page.
+        waiting_on_school = status.pending is not None or status.code == MisConnection.State.PAUSED
         context = {
             "school": self.school,
-            "status": authorisation.authorisation_status(self.school),
+            "status": status,
             "check": check,
             "invite_form": invite_form or self._invite_form(),
             "form": connect_form or self._connect_form(),
             "connect_form_open": connect_form is not None,
             "partner_ready": authorisation.partner_from_settings() is not None,
             "no_partner": authorisation.NO_PARTNER,
-            "demo_consent_url": settings.GROUPCALL_DEMO_CONSENT_URL,
+            "demo_consent_url": settings.GROUPCALL_DEMO_CONSENT_URL if waiting_on_school else "",
             "data_areas": DATA_AREAS,
             "required_areas": REQUIRED_AREAS,
         }

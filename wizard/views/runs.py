@@ -20,7 +20,7 @@ from django.views.generic import TemplateView, View
 from users.access import SchoolAdminRequiredMixin
 from users.models import School
 from users.vocabulary import Role
-from wizard.models import MisConnection, SyncChange, SyncRun
+from wizard.models import SyncChange, SyncRun
 from wizard.planner.types import Category, ClassCategory
 from wizard.services import authorisation, background, undo
 from wizard.services.lifecycle import SyncError
@@ -72,7 +72,6 @@ class StartView(SchoolAdminRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         runs = SyncRun.objects.filter(school=self.school)
-        context["connected"] = MisConnection.objects.filter(school=self.school).exists()
         context["recent"] = runs[:3]
         context["first_sync"] = not runs.filter(status=Status.APPLIED).exists()
         return context

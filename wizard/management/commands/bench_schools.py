@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from django.db import connection
 
 from misclient.fake.generate import generate_dataset
 from users.models import ClassMembership, School, SchoolClass, User
-from wizard.bench import SECRET, school_connect
+from wizard.bench import SECRET, free_port, process_stop, school_connect
 from wizard.models import SyncRun
 from wizard.tasks import sync_school
 
@@ -210,19 +209,13 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def fake_xod_process(
     dataset: dict[str, Any], work: Path
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """One `fake_xod` process serving every school of `dataset`; yields its base URL and
     the process."""
-    path, log, port = work / "trust.json", work / "fake_xod.log", _free_port()
+    path, log, port = work / "trust.json", work / "fake_xod.log", free_port()
     path.write_text(json.dumps(dataset))
     command = [sys.executable, "manage.py", "fake_xod", "--port", str(port), "--dataset", str(path)]
     with log.open("wb") as out:
@@ -231,7 +224,7 @@ def fake_xod_process(
         _wait_for(process, log, "http://", "fake XoD")
         yield f"http://127.0.0.1:{port}/api/v1/", process
     finally:
-        _stop(process)
+        process_stop(process)
 
 
 def database_url() -> str:
@@ -275,7 +268,7 @@ def celery_worker(concurrency: int, log: Path, work: Path) -> Iterator[None]:
         _wait_for(process, log, "ready.", "Celery worker")
         yield
     finally:
-        _stop(process)
+        process_stop(process)
 
 
 def _wait_for(process: subprocess.Popen[bytes], log: Path, text: str, name: str) -> None:
@@ -287,15 +280,6 @@ def _wait_for(process: subprocess.Popen[bytes], log: Path, text: str, name: str)
             raise CommandError(f"The {name} stopped:\n{log.read_text(errors='replace')}")
         time.sleep(0.2)
     raise CommandError(f"The {name} was not ready in {READY_SECONDS} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _hostname(result: AsyncResult) -> object:

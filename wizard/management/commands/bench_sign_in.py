@@ -47,7 +47,7 @@ from misclient.fake.server import FakeXodServer
 from users import crypto
 from users.credentials import PIN2, PIN4
 from users.models import AccountLock, School, SignInAttempt, User
-from wizard.bench import SECRET
+from wizard.bench import SECRET, process_stop
 from wizard.management.commands.bench_schools import children_cpu, database_url, school_fresh
 from wizard.models import SyncRun
 from wizard.tasks import sync_school
@@ -229,12 +229,7 @@ def web_server(work: Path, port: int, web_workers: int) -> Iterator[str]:
         _wait_until_healthy(base_url, process, log)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process_stop(process)
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
