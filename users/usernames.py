@@ -18,6 +18,7 @@ is numbered from 2 (JohnS, JohnS2, JohnS3), shortening the base so the number st
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -73,7 +74,9 @@ _DOTS = re.compile(r"\.{2,}")
 _Part = tuple[str, int | None] | tuple[None, str]
 
 
-def _parse(template: str) -> list[_Part]:
+# Cached: a sync parses the school's two formats once for every person it names.
+@functools.lru_cache(maxsize=64)
+def _parse(template: str) -> tuple[_Part, ...]:
     """The parts of a template; raises ValueError with a message for the form."""
     if not template.strip():
         raise ValueError(EMPTY_TEMPLATE)
@@ -93,7 +96,7 @@ def _parse(template: str) -> list[_Part]:
     fixed = "".join(str(value) if name is None else "x" for name, value in parts)
     if fixed.startswith(".") or fixed.endswith(".") or ".." in fixed:
         raise ValueError(BAD_DOT)
-    return parts
+    return tuple(parts)
 
 
 def _parse_field(text: str) -> tuple[str, int | None]:

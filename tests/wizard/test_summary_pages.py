@@ -35,3 +35,39 @@ def test_the_summary_lists_the_first_people_and_links_to_all_of_them(
     every_one = page_text(browser.get(link))
     assert all(name in every_one for name in names)
     assert "Back to the changes to check" in every_one
+
+
+def test_the_summary_shown_again_reuses_its_plan_until_an_account_changes(
+    browser,
+    run,  # noqa: F811
+    monkeypatch,
+):
+    from users.models import User
+    from wizard.services import runs
+
+    made = []
+
+    def counted_build_plan(*args, **kwargs):
+        made.append(1)
+        return build_plan(*args, **kwargs)
+
+    build_plan = runs.build_plan
+    monkeypatch.setattr(runs, "build_plan", counted_build_plan)
+    walk_to_summary(browser, run)
+    plans_made = len(made)
+    first = SyncChange.objects.filter(run=run, kind="new", role="pupil").order_by("id").first()
+    assert first is not None
+    assert first.username in page_text(browser.get(summary_url(run)))
+    assert len(made) == plans_made  # shown again: the same plan, not made again
+
+    # By hand, someone takes the username the summary offered that pupil.
+    User.objects.create(school=run.school, username=first.username, role="staff")
+    page = page_text(browser.get(summary_url(run)))
+    assert len(made) == plans_made + 1
+    again = SyncChange.objects.get(run=run, kind="new", role="pupil", mis_id=first.mis_id)
+    assert again.username != first.username
+    assert again.username in page
+
+
+def summary_url(sync_run):
+    return reverse("wizard:step", args=[sync_run.school.slug, sync_run.pk, "summary"])

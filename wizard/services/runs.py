@@ -121,16 +121,9 @@ def sync_run_plan(
     decisions = replace(decisions, not_duplicates=decisions.not_duplicates | remembered)
     settings = settings or settings_for_run(run, snapshot)
     try:
-        plan = build_plan(
-            snapshot,
-            selectors.local_accounts(run.school),
-            settings,
-            decisions,
-            classes=selectors.local_classes(run.school),
-        )
+        plan, digest = _plan_of(run, snapshot, settings, decisions)
     except ValueError as error:  # the planner's word for a username format it cannot use
         raise SyncError(BAD_USERNAME_FORMAT.format(error=error)) from None
-    digest = plan_store.plan_digest(plan)
     with transaction.atomic():
         stored = _lock_plannable(run, Status.HELD if plan.held else Status.PLANNED)
         if stored.plan_digest != digest:
@@ -147,6 +140,43 @@ def sync_run_plan(
             plan_digest=digest,
         )
     return plan
+
+
+# The last plans made, with everything each was made from. The summary is shown again
+# (an answer given, a reload, Finish) far more often than its inputs change, and a big
+# school's plan takes a second to make. The school's accounts and classes are read every
+# time and compared, so a change by hand or by another sync always makes a new plan; the
+# planner is deterministic and its plans immutable, so a kept plan is the plan.
+_PLANNED: list[tuple[tuple[object, ...], SyncPlan, str]] = []
+PLANS_KEPT = 2
+
+
+def _plan_of(
+    run: SyncRun, snapshot: MisSnapshot, settings: PlanSettings, decisions: Decisions
+) -> tuple[SyncPlan, str]:
+    """The plan and its digest; raises the planner's ValueError."""
+    accounts = selectors.local_accounts(run.school)
+    classes = selectors.local_classes(run.school)
+    # A snapshot is known by its run and when it was read (it never changes after).
+    inputs = (run.pk, run.fetched_at, settings, decisions, accounts, classes)
+    if run.fetched_at is not None:
+        for kept, plan, digest in _PLANNED:
+            if kept == inputs:
+                return plan, digest
+    plan = build_plan(snapshot, accounts, settings, decisions, classes=classes)
+    digest = plan_store.plan_digest(plan)
+    if run.fetched_at is not None:
+        _PLANNED.insert(0, (inputs, plan, digest))
+        del _PLANNED[PLANS_KEPT:]
+    return plan, digest
+
+
+def plans_forget(*, snapshots: bool = True) -> None:
+    """Forgets the plans this process keeps, and its parsed snapshots unless told not to
+    (between tests; the benchmark, to time a summary whose plan must be made)."""
+    _PLANNED.clear()
+    if snapshots:
+        _PARSED.clear()
 
 
 def _lock_plannable(run: SyncRun, to: str) -> SyncRun:
