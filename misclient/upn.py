@@ -17,8 +17,10 @@ UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _UPN_SHAPE = re.compile(rf"^[{UPN_ALPHABET}]\d{{11}}[0-9{UPN_ALPHABET}]$")
 
 
-def _value(char: str) -> int:
-    return int(char) if char.isdigit() else UPN_ALPHABET.index(char)
+# Each character's value in the check sum: a digit its own, a letter its place above.
+_VALUES = {str(digit): digit for digit in range(10)} | {
+    letter: n for n, letter in enumerate(UPN_ALPHABET)
+}
 
 
 def upn_check_letter(body: str) -> str:
@@ -28,7 +30,7 @@ def upn_check_letter(body: str) -> str:
     """
     if not re.fullmatch(rf"\d{{11}}[0-9{UPN_ALPHABET}]", body):
         raise ValueError(f"not the body of a UPN: {body!r}")
-    total = sum(position * _value(char) for position, char in enumerate(body, start=2))
+    total = sum(position * _VALUES[char] for position, char in enumerate(body, start=2))
     return UPN_ALPHABET[total % len(UPN_ALPHABET)]
 
 

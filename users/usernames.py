@@ -127,6 +127,9 @@ def template_for(username_format: str) -> str:
     return template
 
 
+# Cached: a sync asks for every person's names several times (usernames, duplicates), and
+# a school's names repeat.
+@functools.lru_cache(maxsize=16384)
 def ascii_name(text: str) -> str:
     """A name transliterated to ASCII, letters and digits only: "Zoë O'Brien" -> "ZoeOBrien".
 

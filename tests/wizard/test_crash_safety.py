@@ -88,7 +88,7 @@ STAGES = [
         "inserting memberships",
         7_311_003,
         "BEFORE INSERT ON users_classmembership FOR EACH STATEMENT",
-        r'^INSERT INTO "users_classmembership"',
+        r'^COPY "users_classmembership"',  # memberships go in with COPY (wizard/services/bulk.py)
     ),
     Stage(
         "recording the changes, connection dropped",

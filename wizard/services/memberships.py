@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from users.models import ClassMembership, User
 from wizard.planner.types import AccountChange
+from wizard.services.bulk import bulk_insert_rows
 
 
 def _managed(user_ids: Iterable[int]) -> QuerySet[ClassMembership]:
@@ -38,7 +39,7 @@ def memberships_set(wanted: Mapping[int, set[int]], roles: Mapping[int, str]) ->
     want = {(user_id, class_id) for user_id, ids in wanted.items() for class_id in ids}
     stale = [pk for pair, pk in have.items() if pair not in want]
     ClassMembership.objects.filter(pk__in=stale).delete()
-    ClassMembership.objects.bulk_create(
+    bulk_insert_rows(
         [
             ClassMembership(user_id=user_id, school_class_id=class_id, role=_role(roles[user_id]))
             for user_id, class_id in sorted(want - have.keys())

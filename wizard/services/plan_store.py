@@ -17,6 +17,7 @@ from wizard.planner.types import (
     Decisions,
     SyncPlan,
 )
+from wizard.services.bulk import bulk_insert_rows
 
 
 def _json(change: AccountChange | ClassChange) -> dict[str, Any]:
@@ -83,7 +84,7 @@ def plan_save(*, run: SyncRun, plan: SyncPlan) -> None:
         for change in plan.classes
         if change.category != ClassCategory.UNCHANGED
     ]
-    SyncChange.objects.bulk_create(rows)
+    bulk_insert_rows(rows)
 
 
 @dataclass
