@@ -86,7 +86,7 @@ def new_accounts(
     formats = [c.password_format for c in changes if c.role == User.Role.PUPIL]
     passwords = [generate_password(password_format) for password_format in formats]
     for user, password_format, password, hashed in zip(
-        pupils, formats, passwords, _hashed(passwords), strict=True
+        pupils, formats, passwords, passwords_hashed(passwords), strict=True
     ):
         user.password = hashed
         user.password_format = password_format
@@ -94,7 +94,7 @@ def new_accounts(
     return users
 
 
-def _hashed(passwords: list[str]) -> list[str]:
+def passwords_hashed(passwords: list[str]) -> list[str]:
     """The passwords' hashes, on every core: hashing is most of a first sync's apply and
     hashlib's PBKDF2 lets other threads run meanwhile."""
     workers = min(HASHING_THREADS, max(1, len(passwords) // 50))

@@ -34,8 +34,12 @@ def _json(change: AccountChange | ClassChange) -> dict[str, Any]:
     return data
 
 
+# The fields of each kind of plan line (a row's JSON may hold keys of older versions).
+_NAMES = {cls: frozenset(item.name for item in fields(cls)) for cls in (AccountChange, ClassChange)}
+
+
 def _from_json(cls: type[Any], data: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
+    names = _NAMES[cls]
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     return cls(**kwargs)
 

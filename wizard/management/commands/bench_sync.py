@@ -129,6 +129,7 @@ class Command(BaseCommand):
                 )
                 if options["compare"]:
                     results[-1]["compare"] = _compared(pupils, staff, options["phase"], phases)
+                    results[-1]["ratios"] = _ratios(phases, results[-1]["compare"])
                 if not options["json"]:
                     self._print_size(results[-1])
         finally:
@@ -156,6 +157,9 @@ class Command(BaseCommand):
             self.stdout.write("  The same pupils, into an empty school (ratio to plan + apply):")
         for name, found in result.get("compare", {}).items():
             self.stdout.write(f"  {name:<34}{found['seconds']:>8.2f} s{found['ratio']:>7.1f}x")
+        for line in result.get("ratios", []):
+            met = "met" if line["met"] else "NOT met"
+            self.stdout.write(f"  {line['ratio']:<58}{line['value']:>6.1f}  ({met})")
         if result["pages"]:
             self.stdout.write(f"  Pages, with {RUNS_LOADED} runs of this school loaded:")
             self.stdout.write(
@@ -177,6 +181,47 @@ def _report(results: list[dict[str, Any]], options: dict[str, Any]) -> dict[str,
         "repeat": options["repeat"],
         "sizes": results,
     }
+
+
+# The targets against the yardsticks: (words, numerator, denominator, the bound,
+# whether the ratio must be at least the bound, else at most).
+RATIO_TARGETS = [
+    (
+        "import-export dry run / our plan, at least 20",
+        "import-export preview (dry run)",
+        "plan",
+        20,
+        True,
+    ),
+    ("import-export import / our apply, at least 3", "import-export import", "apply", 3, True),
+    (
+        "import-export import, use_bulk / our apply, at least 3",
+        "import-export import, use_bulk",
+        "apply",
+        3,
+        True,
+    ),
+    (
+        "our apply / bulk_create + credentials, at most 1.5",
+        "apply",
+        "bulk_create + credentials",
+        1.5,
+        False,
+    ),
+]
+
+
+def _ratios(
+    phases: dict[str, Phase], compared: dict[str, dict[str, float]]
+) -> list[dict[str, Any]]:
+    seconds = {name: found["seconds"] for name, found in compared.items()}
+    seconds |= {name: phases[name].summary()["median_s"] for name in ("plan", "apply")}
+    lines = []
+    for words, top, bottom, bound, at_least in RATIO_TARGETS:
+        value = seconds[top] / seconds[bottom]
+        met = value >= bound if at_least else value <= bound
+        lines.append({"ratio": words, "value": round(value, 2), "met": met})
+    return lines
 
 
 def _compared(
