@@ -70,6 +70,17 @@ class UndoReport:
 def sync_run_undo(*, run: SyncRun) -> UndoReport:
     """Reverts `run`; returns what it kept. Raises SyncError, changing nothing, when it
     may not be undone. The report is also kept on the run (`undo_report`)."""
+    return _undo(run, write=True)
+
+
+def sync_run_undo_preview(*, run: SyncRun) -> UndoReport:
+    """What undoing `run` would keep and could not find, changing nothing: undo's own
+    reading of the run and the accounts, without its writes (which for a big school's
+    first sync take seconds). Raises SyncError as undo does."""
+    return _undo(run, write=False)
+
+
+def _undo(run: SyncRun, *, write: bool) -> UndoReport:
     with transaction.atomic():
         School.objects.select_for_update().get(pk=run.school_id)
         run.refresh_from_db()
@@ -78,26 +89,12 @@ def sync_run_undo(*, run: SyncRun) -> UndoReport:
         _refuse_if_later_run(run)
         stored = plan_load(run)
         report = UndoReport()
-        _accounts_restore(run, stored, report)
-        _classes_restore(stored, report)
-        run_move(run, SyncRun.Status.UNDONE, undone_at=timezone.now(), undo_report=report.as_json())
-    return report
-
-
-class _Preview(Exception):
-    """Rolls back an undo done only to see what it would keep."""
-
-
-def sync_run_undo_preview(*, run: SyncRun) -> UndoReport:
-    """What undoing `run` would keep and could not find, changing nothing: the undo is
-    done inside a transaction that is then rolled back. Raises SyncError as undo does."""
-    report = UndoReport()
-    try:
-        with transaction.atomic():
-            report = sync_run_undo(run=run)
-            raise _Preview
-    except _Preview:
-        run.refresh_from_db()
+        _accounts_restore(run, stored, report, write=write)
+        _classes_restore(stored, report, write=write)
+        if write:
+            run_move(
+                run, SyncRun.Status.UNDONE, undone_at=timezone.now(), undo_report=report.as_json()
+            )
     return report
 
 
@@ -130,7 +127,7 @@ def unchanged_since(
     return same, [key for key in prior if key not in same and prior[key] != written.get(key)]
 
 
-def _accounts_restore(run: SyncRun, stored: StoredPlan, report: UndoReport) -> None:
+def _accounts_restore(run: SyncRun, stored: StoredPlan, report: UndoReport, *, write: bool) -> None:
     rows = [row for row, _ in stored.accounts if row.kind in _APPLIED]
     users = User.objects.in_bulk([row.account_id for row in rows if row.account_id])
     class_ids = managed_class_ids(users)
@@ -154,11 +151,12 @@ def _accounts_restore(run: SyncRun, stored: StoredPlan, report: UndoReport) -> N
             wanted[user.pk] = set(prior[CLASS_IDS])
         if kept:
             report.kept.append({"username": user.username, "fields": _words(kept)})
-    bulk_update_rows(list(users.values()), WRITTEN)
-    memberships_set(wanted, {user.pk: user.role for user in users.values()})
+    if write:
+        bulk_update_rows(list(users.values()), WRITTEN)
+        memberships_set(wanted, {user.pk: user.role for user in users.values()})
 
 
-def _classes_restore(stored: StoredPlan, report: UndoReport) -> None:
+def _classes_restore(stored: StoredPlan, report: UndoReport, *, write: bool) -> None:
     rows = [row for row, _ in stored.classes if row.school_class_id]
     classes = SchoolClass.objects.in_bulk([row.school_class_id for row in rows])
     new_ids = []
@@ -174,8 +172,9 @@ def _classes_restore(stored: StoredPlan, report: UndoReport) -> None:
         set_class_fields(school_class, row.prior or {}, same)
         if kept:
             report.kept_classes.append({"class": school_class.name, "fields": kept})
-    bulk_update_rows(list(classes.values()), CLASS_FIELDS)
-    ClassMembership.objects.filter(school_class_id__in=new_ids).delete()
+    if write:
+        bulk_update_rows(list(classes.values()), CLASS_FIELDS)
+        ClassMembership.objects.filter(school_class_id__in=new_ids).delete()
 
 
 def _words(keys: list[str]) -> list[str]:
