@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /static/ in production too, without a proxy configured for it (see STATIC_ROOT).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy (no inline scripts or styles) and Permissions-Policy.
     "purplemash.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,7 +130,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # else WhiteNoise warns at every start until collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves the collected files (the image collects them when it is built) and,
+# for a server started without collectstatic (bin/serve, the load test), the same files
+# from where the finders find them.
+WHITENOISE_USE_FINDERS = True
 
 # Encrypts XoD secrets and printable pupil passwords at rest: a urlsafe base64 32-byte
 # key (Fernet). Development derives one from SECRET_KEY; production must set its own, so

@@ -119,10 +119,15 @@ def test_the_web_command_serves_the_health_check_with_production_settings(tmp_pa
         )
     try:
         body = _get_when_up(f"http://localhost:{port}/healthz", web, log)
+        # The styles and the picture pad's script, served by the app with DEBUG off.
+        styles = _get_when_up(f"http://localhost:{port}/static/css/site.css", web, log)
+        script = _get_when_up(f"http://localhost:{port}/static/js/signin.js", web, log)
     finally:
         web.terminate()
         web.wait(timeout=30)
     assert body == b'{"status": "ok"}'
+    assert styles == (ROOT / "static/css/site.css").read_bytes()
+    assert script == (ROOT / "static/js/signin.js").read_bytes()
 
 
 def _get_when_up(url: str, web: subprocess.Popen[bytes], log: Path) -> bytes:
