@@ -5,6 +5,7 @@ how to fix it, instead of a traceback or a run stuck half-way later."""
 from __future__ import annotations
 
 import binascii
+import ipaddress
 from collections.abc import Iterable
 from email.utils import parseaddr
 from typing import Any
@@ -36,6 +37,10 @@ NOT_AN_ADDRESS = (
     "(MIS Sync Wizard <no-reply@example.org>), not {value!r}."
 )
 EMPTY = "{name} must not be empty."
+NOT_A_NETWORK = (
+    "FORWARDED_ALLOW_IPS must list proxies' addresses or networks (10.0.0.0/8), or *, "
+    "separated by commas: {value!r} is none of these."
+)
 
 # The typed numbers and the least each may be.
 LEAST = {
@@ -56,6 +61,7 @@ def settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     errors += _numbers()
     errors += _urls()
     errors += _email_sender()
+    errors += _trusted_proxies()
     if not settings.XOD_RELYING_PARTY.strip():
         errors.append(Error(EMPTY.format(name="XOD_RELYING_PARTY"), id="purplemash.E006"))
     return errors
@@ -117,3 +123,14 @@ def _email_sender() -> list[CheckMessage]:
         message = NOT_AN_ADDRESS.format(value=settings.DEFAULT_FROM_EMAIL)
         return [Error(message, id="purplemash.E007")]
     return []
+
+
+def _trusted_proxies() -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            if entry != "*":
+                ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            errors.append(Error(NOT_A_NETWORK.format(value=entry), id="purplemash.E008"))
+    return errors

@@ -4,7 +4,7 @@ read from the environment like the rest of the settings.
     PORT, HOST           where to listen (default 0.0.0.0:8000)
     WEB_CONCURRENCY      worker processes (default: two per core, plus one)
     WEB_THREADS          threads per worker process (default 4)
-    FORWARDED_ALLOW_IPS  proxies trusted to set X-Forwarded-For/-Proto (default 127.0.0.1):
+    FORWARDED_ALLOW_IPS  proxies trusted to set X-Forwarded-For/-Proto (default 127.0.0.1,::1):
                          the sign-in lockout counts wrong tries per client address
     TLS_CERTFILE, TLS_KEYFILE  serve HTTPS directly (the load test does; a deployment
                          usually terminates TLS at its proxy)
@@ -27,7 +27,7 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 # pupil takes between the username and the pictures, so that a client seldom reuses a
 # connection the server has just closed (a POST on it fails, and is not retried).
 keepalive = 30
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # A sign-in is fast; a class's login cards (a PDF) may take a few seconds.
 timeout = 60
 graceful_timeout = 30

@@ -255,6 +255,12 @@ GROUPCALL_DEMO_CONSENT_URL = env_str("GROUPCALL_DEMO_CONSENT_URL", "")
 # Days a sync run keeps the MIS data it read (names, ids, groups), then forgets it.
 SNAPSHOT_RETENTION_DAYS = env_int("SNAPSHOT_RETENTION_DAYS", 30)
 
+# The proxies in front of the app (addresses or networks, "*" for any), trusted to say in
+# X-Forwarded-For whom a request came from: the sign-in throttle counts wrong tries per
+# client address, and behind a proxy every request's own address is the proxy's. The same
+# variable tells gunicorn whom to trust for X-Forwarded-Proto (purplemash/gunicorn.py).
+TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
 # --- Production hardening (on whenever DEBUG is off) --------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -52,6 +52,11 @@ def _not_a_url(name: str, value: str) -> str:
         ("XOD_TOKEN_URL", "https://", _not_a_url("XOD_TOKEN_URL", "https://")),
         ("XOD_RELYING_PARTY", " ", checks.EMPTY.format(name="XOD_RELYING_PARTY")),
         ("DEFAULT_FROM_EMAIL", "Sync Wizard", checks.NOT_AN_ADDRESS.format(value="Sync Wizard")),
+        (
+            "TRUSTED_PROXIES",
+            ["10.0.0.1", "proxy.local"],
+            checks.NOT_A_NETWORK.format(value="proxy.local"),
+        ),
     ],
 )
 def test_each_typed_setting_is_checked(settings, name, value, message):

@@ -23,8 +23,11 @@ ours names the school and who can help. The recorder below is two small models
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -55,9 +58,45 @@ def login_key(username: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from. REMOTE_ADDR: a deployment behind a proxy must
-    have the proxy set it (as gunicorn does from a trusted X-Forwarded-For)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from: its own (REMOTE_ADDR), or, when that is a
+    trusted proxy's (settings.TRUSTED_PROXIES), the nearest address in X-Forwarded-For
+    that is not a trusted proxy's. Addresses further left were written by the client and
+    may be made up; a header that is not a list of addresses is ignored."""
+    peer = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if peer is None or not forwarded or not _is_address(peer) or not _trusted_proxy(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    if not all(_is_address(hop) for hop in hops):
+        return peer
+    for hop in reversed(hops):
+        if not _trusted_proxy(hop):
+            return hop
+    return hops[0]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _trusted_proxy(address: str) -> bool:
+    return any(
+        network == "*" or ipaddress.ip_address(address) in network
+        for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    )
+
+
+@functools.cache
+def _trusted_networks(
+    entries: tuple[str, ...],
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]:
+    return [
+        entry if entry == "*" else ipaddress.ip_network(entry, strict=False) for entry in entries
+    ]
 
 
 def current_lock(school: School, username: str) -> AccountLock | None:

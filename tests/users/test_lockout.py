@@ -230,3 +230,63 @@ def test_tries_and_locks_are_forgotten_after_30_days(client, pin_pupil, clock):
     assert lockout.records_forget() == ACCOUNT_FAILURE_LIMIT + 1  # five tries and the lock
     assert list(SignInAttempt.objects.values_list("outcome", flat=True)) == ["signed_in"]
     assert not AccountLock.objects.exists()
+
+
+# -- Behind a proxy: whose address is counted ------------------------------------------
+
+
+def test_behind_a_trusted_proxy_each_pupils_own_address_is_counted(
+    client, page_school, class_1ab, clock, settings
+):
+    """Every request reaches the app from the proxy: the throttle counts the address the
+    proxy names, so one machine's wrong tries do not hold up the rest of the world."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(ADDRESS_FAILURE_LIMIT):
+        pupil = make_pin_pupil(page_school, f"Pupil{n}")
+        client.post(
+            sign_in_url(),
+            {"username": pupil.username, "pin": "99"},
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+            **proxy,
+        )
+    addresses = set(SignInAttempt.objects.values_list("ip_address", flat=True))
+    assert addresses == {"198.51.100.7"}
+
+    newcomer = make_pin_pupil(page_school, "Newcomer")
+    throttled = client.post(
+        sign_in_url(),
+        {"username": "newcomer", "pin": PIN},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxy,
+    )
+    assert THROTTLED in page_text(throttled)
+    elsewhere = client.post(
+        sign_in_url(),
+        {"username": "newcomer", "pin": PIN},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        **proxy,
+    )
+    assert elsewhere.status_code == 302
+    assert client.session["_auth_user_id"] == str(newcomer.pk)
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "counted"),
+    [
+        # Not from a trusted proxy: the header is the client's own word, ignored.
+        ("198.51.100.7", "203.0.113.9", "198.51.100.7"),
+        # From the proxy: the nearest address it did not write itself.
+        ("10.0.0.2", "203.0.113.9", "203.0.113.9"),
+        ("10.0.0.2", "192.0.2.1, 203.0.113.9", "203.0.113.9"),  # the left one made up
+        ("10.0.0.2", "203.0.113.9, 10.0.0.5", "203.0.113.9"),  # through two proxies
+        ("10.0.0.2", "not an address", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+    ],
+)
+def test_the_address_counted_is_the_one_the_trusted_proxy_saw(
+    rf, settings, peer, forwarded, counted
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = rf.post("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    assert lockout.client_address(request) == counted
