@@ -4,6 +4,8 @@ the messages and the rows."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -230,6 +232,43 @@ def test_duplicates_are_answered_one_by_one_or_all_at_once(
 
     typed_in.refresh_from_db()
     assert (typed_in.mis_id, typed_in.username, typed_in.forename) == ("104", "zoe", "Zoë")
+
+
+def shown_fingerprint(response) -> str:
+    """The fingerprint the summary page itself carries (what the browser posts back)."""
+    found = re.search(r'name="summary-fingerprint" value="([0-9a-f]*)"', response.content.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def test_an_answer_given_and_finished_at_once_is_shown_then_finishes(
+    school, browser, settings, django_capture_on_commit_callbacks
+):
+    """An administrator answers a possible duplicate and presses Finish without
+    "Update the changes": the summary comes back with the answer applied, and Finish on
+    that page applies it (it used to carry the old plan's fingerprint and loop)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    typed_in = UserFactory.create(school=school, username="zoe", forename="Zoe", surname="OBrien")
+    run = sync_prepare(school=school)
+    summary = walk_to_summary(browser, run)
+    answer = {"summary-duplicate_pupil:104": "link"}
+
+    first = post_step(
+        browser, run, "summary", {"summary-fingerprint": shown_fingerprint(summary), **answer}
+    )
+    assert steps.CHANGED_SINCE in page_text(first)
+    assert "Create 7 accounts and update 1" in page_text(first)
+    run.refresh_from_db()
+    assert shown_fingerprint(first) == run.plan_digest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_step(
+            browser, run, "summary", {"summary-fingerprint": shown_fingerprint(first), **answer}
+        )
+    run.refresh_from_db()
+    assert run.status == Status.APPLIED
+    typed_in.refresh_from_db()
+    assert typed_in.mis_id == "104"
 
 
 def test_a_new_pupil_can_be_matched_by_hand(

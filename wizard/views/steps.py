@@ -312,6 +312,9 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
             if self.run.plan_digest != summary.cleaned_data["fingerprint"] or plan.held:
                 messages.warning(self.request, CHANGED_SINCE)
                 self._keep_answers(self.storage.get_step_data("summary") or {})
+                # The page shown next is the new plan's: its fingerprint, not the one
+                # posted (the answers are kept above and come back as its initial values).
+                self.storage.set_step_data("summary", None)
                 return redirect(self.get_step_url("summary"))
             background.sync_finish_later(run=self.run)
         except SyncError as error:
