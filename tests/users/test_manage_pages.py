@@ -14,7 +14,7 @@ from tests.users.factories import SchoolClassFactory, UserFactory, YearGroupFact
 from users import crypto
 from users.credentials import hash_pupil_password
 from users.forms import CLASS_NAME_TAKEN, CLASS_RENAMED
-from users.models import ClassMembership, User
+from users.models import ClassMembership, SchoolClass, User
 from users.views.accounts import REACTIVATED
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +230,19 @@ def test_the_hint_to_name_classes_as_in_the_mis_goes_once_the_mis_is_synced(
     hand_made_class.mis_id = "RG-4ES"  # linked by a sync
     hand_made_class.save()
     assert "Before your first sync from your MIS" not in page_text(admin_page_client.get(url))
+
+
+def test_a_class_page_names_its_kind_in_the_schools_words(admin_page_client, page_school):
+    form = SchoolClassFactory.create(school=page_school, name="4ES")
+    maths = SchoolClassFactory.create(
+        school=page_school, name="9M1", kind=SchoolClass.Kind.TEACHING, subject="Maths"
+    )
+    kinds = {}
+    for school_class in (form, maths):
+        url = reverse("users:class", args=["oakfield", school_class.pk])
+        content = page_text(admin_page_client.get(url))
+        assert "Registration group" not in content
+        assert "Teaching group" not in content
+        kinds[school_class.name] = content
+    assert "<dt>Kind</dt><dd>Form class</dd>" in kinds["4ES"]
+    assert "<dt>Kind</dt><dd>Subject class (Maths)</dd>" in kinds["9M1"]
