@@ -3,6 +3,7 @@ and reactivating it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -177,6 +178,27 @@ def test_an_accounts_page_shows_login_details_and_classes(
         assert text in content
     assert "MIS id 3116" in content
     assert "Changes made by syncs" in content
+
+
+def test_an_accounts_page_shows_a_picture_pin_as_its_pictures(admin_page_client, page_school):
+    ben = pupil(page_school, "Ben", "Okafor", "BenO")
+    ben.password = hash_pupil_password("37")
+    ben.printable_password, ben.password_format = crypto.encrypt("37"), "pin2"
+    ben.save()
+    content = page_text(admin_page_client.get(reverse("users:account", args=["oakfield", ben.pk])))
+    # As on Ben's login card: the pictures in order, each named with its digit.
+    assert re.findall(r'<span class="pin-picture">.*?<span>(.*?)</span>', content) == [
+        "tree (3)",
+        "boat (7)",
+    ]
+    assert "<p>Two-digit picture PIN</p>" in content
+
+
+def test_staff_have_no_password_to_show(admin_page_client, page_school):
+    sam = pupil(page_school, "Sam", "Office", "SOffice", role=User.Role.STAFF)
+    content = page_text(admin_page_client.get(reverse("users:account", args=["oakfield", sam.pk])))
+    assert "Show password" not in content
+    assert "Set by Sam" in content  # the factory gives everyone a password
 
 
 def test_reactivate_clears_the_archive_and_purge_dates(admin_page_client, page_school):
