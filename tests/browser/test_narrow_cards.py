@@ -1,6 +1,7 @@
 """At 320 px wide a table becomes a card per row, each value after its label: a card
 leaves out the labels a member of staff has no value for (year group, classes), and a
-pupil's card keeps them all; the wizard's username examples show each username whole."""
+pupil's card keeps them all; the wizard's username examples show each username whole, and
+follow the chosen format by themselves (a button asks for them without JavaScript)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ def test_username_examples_show_each_username_whole(page: Page, live_server, con
     page.goto(f"{live_server.url}/s/oakfield/sync/")
     page.get_by_role("button", name="Start: read the MIS").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Usernames")
+    # With JavaScript the examples follow each change: no button to ask for them.
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Show the examples for these formats")).to_be_hidden()
     check_page(page, "narrow-cards-usernames")
     page.set_viewport_size(NARROW)
     example = page.locator("#pupil-examples").get_by_role("row").filter(has_text="Oluwaseunfunmi")
@@ -99,3 +103,16 @@ def test_username_examples_show_each_username_whole(page: Page, live_server, con
     # One box: the username is on one line, not broken inside it.
     username = example.locator(".username")
     assert username.evaluate("element => element.getClientRects().length") == 1
+
+
+def test_without_javascript_a_button_shows_the_examples(
+    page_without_javascript: Page, live_server, connected_school
+):
+    page = page_without_javascript
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/s/oakfield/sync/")
+    page.get_by_role("button", name="Start: read the MIS").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Usernames")
+    page.get_by_label("Forename, a dot, then surname (John.Smith)").first.check()
+    page.get_by_role("button", name="Show the examples for these formats").click()
+    expect(page.locator("#pupil-examples")).to_contain_text("Amira.Haddad")
