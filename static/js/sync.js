@@ -25,6 +25,7 @@
   var form = document.getElementById("step-form");
   var preview = document.getElementById("preview-button");
   if (form && preview) {
+    preview.hidden = true;  // the examples follow every change by themselves
     var refresh = function () {
       var data = new FormData(form);
       data.append("preview", "1");

@@ -173,7 +173,8 @@ def test_add_a_user_with_errors_then_a_pupil(page: Page, live_server, school):
     page.get_by_role("button", name="Add this user").click()
     expect(page.get_by_role("status")).to_contain_text("username ZoeN")
     page.get_by_text("Show password", exact=True).click()
-    expect(page.locator(".password")).to_have_text(re.compile(r"^\d{4}$"))  # Year 4: PIN
+    # Year 4: a four-picture PIN, shown as on the login card.
+    expect(page.locator(".pin-picture")).to_have_text([re.compile(r"^[a-z]+ \(\d\)$")] * 4)
     check_page(page, "14-account-added")
 
 

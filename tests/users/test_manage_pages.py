@@ -3,6 +3,7 @@ and reactivating it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -14,7 +15,7 @@ from tests.users.factories import SchoolClassFactory, UserFactory, YearGroupFact
 from users import crypto
 from users.credentials import hash_pupil_password
 from users.forms import CLASS_NAME_TAKEN, CLASS_RENAMED
-from users.models import ClassMembership, User
+from users.models import ClassMembership, SchoolClass, User
 from users.views.accounts import REACTIVATED
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,27 @@ def test_an_accounts_page_shows_login_details_and_classes(
     assert "Changes made by syncs" in content
 
 
+def test_an_accounts_page_shows_a_picture_pin_as_its_pictures(admin_page_client, page_school):
+    ben = pupil(page_school, "Ben", "Okafor", "BenO")
+    ben.password = hash_pupil_password("37")
+    ben.printable_password, ben.password_format = crypto.encrypt("37"), "pin2"
+    ben.save()
+    content = page_text(admin_page_client.get(reverse("users:account", args=["oakfield", ben.pk])))
+    # As on Ben's login card: the pictures in order, each named with its digit.
+    assert re.findall(r'<span class="pin-picture">.*?<span>(.*?)</span>', content) == [
+        "tree (3)",
+        "boat (7)",
+    ]
+    assert "<p>Two-digit picture PIN</p>" in content
+
+
+def test_staff_have_no_password_to_show(admin_page_client, page_school):
+    sam = pupil(page_school, "Sam", "Office", "SOffice", role=User.Role.STAFF)
+    content = page_text(admin_page_client.get(reverse("users:account", args=["oakfield", sam.pk])))
+    assert "Show password" not in content
+    assert "Set by Sam" in content  # the factory gives everyone a password
+
+
 def test_reactivate_clears_the_archive_and_purge_dates(admin_page_client, page_school):
     gone = pupil(page_school, "Zoe", "Adams", "ZoeA", archived_at=timezone.now(), is_active=False)
     gone.purge_after = date(2027, 1, 1)
@@ -230,3 +252,19 @@ def test_the_hint_to_name_classes_as_in_the_mis_goes_once_the_mis_is_synced(
     hand_made_class.mis_id = "RG-4ES"  # linked by a sync
     hand_made_class.save()
     assert "Before your first sync from your MIS" not in page_text(admin_page_client.get(url))
+
+
+def test_a_class_page_names_its_kind_in_the_schools_words(admin_page_client, page_school):
+    form = SchoolClassFactory.create(school=page_school, name="4ES")
+    maths = SchoolClassFactory.create(
+        school=page_school, name="9M1", kind=SchoolClass.Kind.TEACHING, subject="Maths"
+    )
+    kinds = {}
+    for school_class in (form, maths):
+        url = reverse("users:class", args=["oakfield", school_class.pk])
+        content = page_text(admin_page_client.get(url))
+        assert "Registration group" not in content
+        assert "Teaching group" not in content
+        kinds[school_class.name] = content
+    assert "<dt>Kind</dt><dd>Form class</dd>" in kinds["4ES"]
+    assert "<dt>Kind</dt><dd>Subject class (Maths)</dd>" in kinds["9M1"]

@@ -186,6 +186,24 @@ def test_the_account_page_lists_applied_syncs_that_changed_it(
     content = page_text(
         admin_page_client.get(reverse("users:account", args=["oakfield", account.pk]))
     )
-    assert f"Sync #{applied.pk}, started by AlexA" in content
+    run_url = reverse("wizard:run", args=["oakfield", applied.pk])
+    # By name, as Sync history says it, and a way to the run's page.
+    assert f'<a href="{run_url}">Sync #{applied.pk}</a>, started by Alex Admin' in content
     assert "Created" in content
     assert f"Sync #{planned.pk}" not in content  # planned, never applied: changed nothing
+
+
+def test_the_account_page_says_what_links_it_to_the_mis(admin_page_client, page_school):
+    linked = UserFactory.create(
+        school=page_school, username="SamP", mis_id="19", mis_source="xod", upn="A123"
+    )
+    by_hand = UserFactory.create(school=page_school, username="TomH")
+    pages = {
+        account.username: page_text(
+            admin_page_client.get(reverse("users:account", args=["oakfield", account.pk]))
+        )
+        for account in (linked, by_hand)
+    }
+    assert "Linked to the MIS through Groupcall Xporter: MIS id 19, UPN A123" in pages["SamP"]
+    assert "XOD" not in pages["SamP"]
+    assert "Not linked: made by hand." in pages["TomH"]

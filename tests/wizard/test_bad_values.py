@@ -70,8 +70,7 @@ def test_bad_values_are_errors_and_everything_else_is_imported(school, xod, scho
         "304": "The MIS ExternalId is longer than 64 characters",
         "305": "The MIS forename or surname is longer than 100 characters",
         "306": (  # long values are cut short in the reason
-            f'Registration group "{"L" * 39}…" is not imported: '
-            "its MIS Id is longer than 64 characters"
+            f'Class "{"L" * 39}…" is not imported: its MIS Id is longer than 64 characters'
         ),
         "401": (
             'Work email "two@school.example, mails@school.example" is not a valid email address'

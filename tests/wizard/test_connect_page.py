@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from misclient import errors
 from tests.fixtures_pages import page_text
 from tests.users.factories import SchoolFactory
 from wizard.models import MisConnection
@@ -15,6 +16,7 @@ from wizard.views.connect import ESTAB_INVALID, ESTAB_TAKEN, SECRET_REQUIRED
 pytestmark = pytest.mark.django_db
 
 URL = reverse("wizard:connect", args=["oakfield"])
+State = MisConnection.State
 
 
 @pytest.fixture
@@ -135,10 +137,15 @@ def test_optional_data_withheld_is_noted_but_works(admin_page_client, xod):
 
 def test_a_school_name_groupcall_does_not_share_is_pointed_out(admin_page_client, xod, page_school):
     groupcall_name = xod.school["SchoolInfo"]["Name"]
-    note = messages.OTHER_NAME.format(estab=xod.estab, name=groupcall_name)
+    ours = page_school.name
+    note = messages.CHECK_SCHOOL.format(school_estab=xod.estab, name=groupcall_name, ours=ours)
     page = page_text(save(admin_page_client, xod))
+    # Said once, in the status, beside the button that confirms it.
+    assert page.count(f"Groupcall reads estab {xod.estab} as {groupcall_name}") == 1
+    assert page.count(f"knows estab {xod.estab}") == 0
     assert note in page
     assert "Status: Check this is your school" in page
+    assert f"Yes, {groupcall_name} is our school" in page
     assert MisConnection.objects.get(school=page_school).state == MisConnection.State.CHECK_SCHOOL
     start = admin_page_client.get(reverse("wizard:start", args=["oakfield"]))
     assert start["Location"] == URL  # no wizard until it is confirmed
@@ -149,3 +156,33 @@ def test_a_school_name_groupcall_does_not_share_is_pointed_out(admin_page_client
     page_school.name = groupcall_name
     page_school.save()
     assert note not in page_text(save(admin_page_client, xod))
+
+
+@pytest.mark.parametrize(
+    ("error", "state", "words"),
+    [
+        (errors.BadCredentials("x"), State.REFUSED, messages.BAD_CREDENTIALS),
+        (errors.AuthorisationPaused("x"), State.PAUSED, messages.AUTHORISATION_PAUSED),
+        (errors.MisUnreachable("x"), State.UNREACHABLE, messages.MIS_UNREACHABLE),
+        (errors.MalformedResponse("x"), State.PROBLEM, messages.MALFORMED),
+        (
+            errors.ScopeNotGranted("x", scopes=("Student",)),
+            State.SCOPES_MISSING,
+            "Your school has not shared your pupils with this app. In the Groupcall portal, "
+            "allow Student for this app, then check the connection again.",
+        ),
+        (
+            errors.XodServiceError("Xporter said no", detail="Estab offline"),
+            State.PROBLEM,
+            messages.SERVICE_ERROR.format(detail="Estab offline"),
+        ),
+        (
+            errors.XodServiceError("Xporter said no"),
+            State.PROBLEM,
+            messages.SERVICE_ERROR.format(detail="Xporter said no"),
+        ),
+    ],
+)
+def test_each_groupcall_error_has_a_state_and_words(error, state, words):
+    assert messages.problem_state(error) == state
+    assert messages.problem_message(error) == words

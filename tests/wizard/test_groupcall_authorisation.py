@@ -146,6 +146,9 @@ def test_invite_consent_callback_and_first_sync_over_http(
     for area in DATA_AREAS:
         assert area.used_for in page
         assert area.never_used_for in page
+    assert "its year groups, classes and (if you choose to import them) subject classes" in page
+    assert "<strong>Never used for:</strong> Showing on login cards, making usernames" in page
+    assert "registration" not in page.lower()
 
     sent = client.post(connect_url(oakfield), invite_form(oakfield.estab), follow=True)
     page = page_text(sent)

@@ -170,7 +170,7 @@ def test_an_empty_groups_answer_holds_the_plan() -> None:
     assert categories(plan) == {Category.ERROR: 60}
     assert line_for(plan, "100").reason == reasons.REGISTRATION_GROUP_NOT_SENT.format(name="1A")
     assert plan.hold_reasons == (
-        "This sync would archive 30 of 30 registration groups (100%), more than the 10% limit.",
+        "This sync would archive 30 of 30 classes (100%), more than the 10% limit.",
         *(left_without("10 pupils", f"Year {year}") for year in range(1, 7)),
     )
     assert plan.held
@@ -183,7 +183,7 @@ def test_a_groups_answer_that_drops_most_groups_holds_the_plan() -> None:
     plan = build_plan(snap, accounts, SETTINGS, classes=classes)
 
     assert plan.hold_reasons[0] == (
-        "This sync would archive 24 of 30 registration groups (80%), more than the 10% limit."
+        "This sync would archive 24 of 30 classes (80%), more than the 10% limit."
     )
     assert plan.hold_reasons[1:] == tuple(
         left_without("8 pupils", f"Year {y}") for y in range(1, 7)
@@ -215,8 +215,8 @@ def test_pupils_left_without_a_registration_group_hold_the_plan_under_the_limit(
     plan = build_plan(without_groups(snapshot(pupils), *kept), accounts, SETTINGS, classes=classes)
 
     assert plan.hold_reasons == (
-        "2 pupils in Year 4 would be left without a registration group: "
-        "the MIS did not send the groups they are in.",
+        "2 pupils in Year 4 would be left without a class: "
+        "the MIS did not send the classes they are in.",
     )
     assert [line.category for line in plan.accounts if line.mis_id in ("134", "135")] == [
         Category.ERROR,
@@ -247,7 +247,7 @@ def test_only_pupils_losing_their_last_live_registration_group_are_counted() -> 
     plan = build_plan(without_groups(snap, "4B"), accounts, SETTINGS, classes=classes)
 
     assert plan.hold_reasons == (
-        "This sync would archive 1 of 2 registration groups (50%), more than the 10% limit.",
+        "This sync would archive 1 of 2 classes (50%), more than the 10% limit.",
         left_without("1 pupil", "Year 4"),
         reasons.NO_YEAR_WITHOUT_REGISTRATION_GROUP.format(pupils="1 pupil"),
     )
@@ -265,7 +265,7 @@ def test_archiving_most_teaching_groups_holds_the_plan() -> None:
     plan = build_plan(teaching_snapshot(0, 1, 2, 3), [], ALL_SUBJECTS, classes=TEACHING)
 
     assert plan.hold_reasons == (
-        "This sync would archive 6 of 10 teaching groups (60%), more than the 10% limit.",
+        "This sync would archive 6 of 10 subject classes (60%), more than the 10% limit.",
     )
 
 
@@ -281,7 +281,7 @@ def test_no_longer_importing_subject_groups_is_held_too() -> None:
     plan = build_plan(teaching_snapshot(*range(10)), [], SETTINGS, classes=TEACHING)
 
     assert plan.hold_reasons == (
-        "This sync would archive 10 of 10 teaching groups (100%), more than the 10% limit.",
+        "This sync would archive 10 of 10 subject classes (100%), more than the 10% limit.",
     )
 
 

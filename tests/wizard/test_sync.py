@@ -147,7 +147,7 @@ def test_bad_records_are_listed_with_reasons_and_the_rest_imported(school, xod, 
     result = mis_sync()
 
     reasons = {e["mis_id"]: e["reason"] for e in result["errors"]}
-    assert "registration group" in reasons["107"]
+    assert reasons["107"] == "Pupil has no class in the MIS"
     assert "email" in reasons["203"]
     assert result["counts"]["new_pupils"] == 6
     assert result["counts"]["new_staff"] == 2
@@ -186,7 +186,7 @@ def test_an_empty_groups_answer_holds_the_plan_and_keeps_every_class(school, xod
     run = SyncRun.objects.latest("created_at")
     assert run.status == SyncRun.Status.HELD
     assert run.hold_reasons == [
-        "This sync would archive 2 of 2 registration groups (100%), more than the 10% limit.",
+        "This sync would archive 2 of 2 classes (100%), more than the 10% limit.",
         YEAR_WITHOUT_REGISTRATION_GROUP.format(pupils="2 pupils", year="Year 3"),
         YEAR_WITHOUT_REGISTRATION_GROUP.format(pupils="4 pupils", year="Year 4"),
     ]

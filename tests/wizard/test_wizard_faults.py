@@ -214,9 +214,9 @@ def _without_year_3(xod: FakeXod, data: SchoolData) -> None:
         pytest.param(
             _rows(Groups=[]),
             [
-                "This sync would archive 2 of 2 registration groups",
-                "4 pupils in Year 4 would be left without a registration group",
-                'Registration group "4ES" is not in the MIS data',
+                "This sync would archive 2 of 2 classes",
+                "4 pupils in Year 4 would be left without a class",
+                'Class "4ES" is not in the MIS data',
             ],
             id="empty-groups-answer",
         ),

@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, TemplateView, View
 
-from users import crypto, selectors, services
+from users import selectors, services
 from users.access import SchoolAdminRequiredMixin
+from users.cards import card_for
 from users.credentials import PASSWORD_FORMATS
 from users.forms import AccountFilterForm
 from users.models import User
@@ -61,20 +62,11 @@ class AccountDetailView(SchoolAdminRequiredMixin, DetailView[User]):
             "classes": account.memberships.select_related("school_class").order_by(
                 "school_class__name"
             ),
-            "password": _printable_password(account),
+            # A pupil's password as their login card shows it (a picture PIN's pictures).
+            "card": card_for(account, "") if account.role == User.Role.PUPIL else None,
             "password_format": PASSWORD_FORMATS.get(account.password_format, ""),
             "panels": account_panels(account),
         }
-
-
-def _printable_password(account: User) -> str:
-    """A pupil's password for the administrator to read out or print; "" for staff."""
-    if not account.printable_password:
-        return ""
-    try:
-        return crypto.decrypt(account.printable_password)
-    except ValueError:  # encrypted with a key since replaced: it can only be reset
-        return ""
 
 
 class AccountReactivateView(SchoolAdminRequiredMixin, View):

@@ -45,15 +45,13 @@ NO_YEAR_GROUP = Reason("no_year_group", "Pupil has no year group in the MIS")
 YEAR_NOT_MAPPED = Reason(
     "year_not_mapped", 'Year group "{name}" is not mapped to a National Curriculum year'
 )
-NO_REGISTRATION_GROUP = Reason(
-    "no_registration_group", "Pupil has no registration group in the MIS"
-)
+NO_REGISTRATION_GROUP = Reason("no_registration_group", "Pupil has no class in the MIS")
 REGISTRATION_GROUP_NOT_SENT = Reason(
-    "registration_group_not_sent", 'Registration group "{name}" is not in the MIS data'
+    "registration_group_not_sent", 'Class "{name}" is not in the MIS data'
 )
 REGISTRATION_GROUP_ID_TOO_LONG = Reason(
     "registration_group_id_too_long",
-    'Registration group "{name}" is not imported: its MIS Id is longer than 64 characters',
+    'Class "{name}" is not imported: its MIS Id is longer than 64 characters',
 )
 INVALID_EMAIL = Reason("invalid_email", 'Work email "{email}" is not a valid email address')
 LINK_ID_TAKEN = Reason(
@@ -90,22 +88,22 @@ YEAR_EMPTIED = Reason("year_emptied", "{year} would be left with no pupils.")
 # classes and take every teacher out of them.
 TOO_MANY_REGISTRATION_GROUPS = Reason(
     "too_many_registration_groups",
-    "This sync would archive {archived} of {live} registration groups ({percent}%), "
+    "This sync would archive {archived} of {live} classes ({percent}%), "
     "more than the {limit}% limit.",
 )
 TOO_MANY_TEACHING_GROUPS = Reason(
     "too_many_teaching_groups",
-    "This sync would archive {archived} of {live} teaching groups ({percent}%), "
+    "This sync would archive {archived} of {live} subject classes ({percent}%), "
     "more than the {limit}% limit.",
 )
 # {pupils} is "1 pupil" or "12 pupils".
 YEAR_WITHOUT_REGISTRATION_GROUP = Reason(
     "year_without_registration_group",
-    "{pupils} in {year} would be left without a registration group: "
-    "the MIS did not send the groups they are in.",
+    "{pupils} in {year} would be left without a class: "
+    "the MIS did not send the classes they are in.",
 )
 NO_YEAR_WITHOUT_REGISTRATION_GROUP = Reason(
     "no_year_without_registration_group",
-    "{pupils} with no year group would be left without a registration group: "
-    "the MIS did not send the groups they are in.",
+    "{pupils} with no year group would be left without a class: "
+    "the MIS did not send the classes they are in.",
 )

@@ -24,9 +24,6 @@ from users.models import School
 from wizard.models import MisConnection
 
 CONNECTED = "Groupcall Xporter answered for {name}, and your school shares what the sync needs."
-OTHER_NAME = (
-    "Groupcall knows estab {estab} as {name}. If that is not your school, check the estab number."
-)
 BAD_CREDENTIALS = (
     "Groupcall did not accept this estab number and secret. Check the estab number "
     "(7 digits: your local authority's 3 then your school's 4), and enter the secret again "
@@ -60,6 +57,16 @@ SERVICE_ERROR = (
     "happens again, contact support."
 )
 
+# Each XoD error the school can do something about: the connection's state after it, and
+# what to do, in words. Anything else is a problem at Groupcall (SERVICE_ERROR).
+PROBLEMS: tuple[tuple[type[errors.XodError], MisConnection.State, str], ...] = (
+    (errors.BadCredentials, MisConnection.State.REFUSED, BAD_CREDENTIALS),
+    (errors.AuthorisationPaused, MisConnection.State.PAUSED, AUTHORISATION_PAUSED),
+    (errors.ScopeNotGranted, MisConnection.State.SCOPES_MISSING, SCOPE_MISSING),
+    (errors.MisUnreachable, MisConnection.State.UNREACHABLE, MIS_UNREACHABLE),
+    (errors.MalformedResponse, MisConnection.State.PROBLEM, MALFORMED),
+)
+
 # A person is waiting for the page: one retry, not the sync's patient backoff.
 TEST_RETRY = RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0)
 
@@ -73,17 +80,24 @@ class ConnectionCheck:
 
 def problem_message(error: errors.XodError) -> str:
     """What the school administrator should do about `error`, in words."""
-    if isinstance(error, errors.BadCredentials):
-        return BAD_CREDENTIALS
-    if isinstance(error, errors.AuthorisationPaused):
-        return AUTHORISATION_PAUSED
+    _state, words = _problem_of(error)
     if isinstance(error, errors.ScopeNotGranted):
-        return SCOPE_MISSING.format(what=_what(error), scopes=" and ".join(error.scopes))
-    if isinstance(error, errors.MisUnreachable):
-        return MIS_UNREACHABLE
-    if isinstance(error, errors.MalformedResponse):
-        return MALFORMED
-    return SERVICE_ERROR.format(detail=error.detail or error.message)
+        return words.format(what=_what(error), scopes=" and ".join(error.scopes))
+    return words.format(detail=error.detail or error.message)
+
+
+def problem_state(error: errors.XodError) -> MisConnection.State:
+    """The connection's state after `error` from Groupcall."""
+    return _problem_of(error)[0]
+
+
+def _problem_of(error: errors.XodError) -> tuple[MisConnection.State, str]:
+    """The connection's state and the words (a template) for `error`: the first of
+    PROBLEMS it is an instance of, else a problem at Groupcall."""
+    for error_type, state, words in PROBLEMS:
+        if isinstance(error, error_type):
+            return state, words
+    return MisConnection.State.PROBLEM, SERVICE_ERROR
 
 
 def _what(error: errors.ScopeNotGranted) -> str:
@@ -129,7 +143,7 @@ def mis_connection_test(*, school: School) -> ConnectionCheck:
     name = details.name or school.name
     state, last_error = MisConnection.State.READY, ""
     if not same_school(name, school.name, connection.confirmed_mis_name):
-        notes.insert(0, OTHER_NAME.format(estab=school.estab, name=name))
+        # Said once, in the status below the check, with the button that confirms it.
         state, last_error = (
             MisConnection.State.CHECK_SCHOOL,
             CHECK_SCHOOL.format(school_estab=school.estab, name=name, ours=school.name),
@@ -162,20 +176,6 @@ def mis_school_confirm(*, school: School) -> None:
         connection.confirmed_mis_name = connection.mis_school_name
         connection.state, connection.last_error = MisConnection.State.READY, ""
         connection.save(update_fields=["confirmed_mis_name", "state", "last_error"])
-
-
-def problem_state(error: errors.XodError) -> MisConnection.State:
-    """The connection's state after `error` from Groupcall."""
-    State = MisConnection.State
-    if isinstance(error, errors.BadCredentials):
-        return State.REFUSED
-    if isinstance(error, errors.AuthorisationPaused):
-        return State.PAUSED
-    if isinstance(error, errors.ScopeNotGranted):
-        return State.SCOPES_MISSING
-    if isinstance(error, errors.MisUnreachable):
-        return State.UNREACHABLE
-    return State.PROBLEM
 
 
 def connection_problem_record(school: School, error: errors.XodError) -> None:

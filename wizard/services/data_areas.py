@@ -43,8 +43,8 @@ DATA_AREAS = (
     DataArea(
         scope="School",
         title="School, classes and year groups",
-        used_for="The school's name, its year groups, registration classes and (if you "
-        "choose to import them) teaching groups, with who is in each.",
+        used_for="The school's name, its year groups, classes and (if you choose to import "
+        "them) subject classes, with who is in each.",
         never_used_for="Timetables, rooms, attendance or anything about how the school is run.",
         required=True,
     ),
@@ -64,7 +64,7 @@ DATA_AREAS = (
         title="Unique pupil numbers",
         used_for="To recognise a pupil across academic years and when the MIS record is "
         "re-created, so that the same child never gets a second account.",
-        never_used_for="Shown on login cards, used as a username or password, or shared "
+        never_used_for="Showing on login cards, making usernames or passwords, or sharing "
         "with anyone.",
         required=False,
         without="A pupil whose MIS record is re-created may look like a new pupil; the "
