@@ -33,6 +33,41 @@ class ClassRenameForm(forms.ModelForm[SchoolClass]):
         return name
 
 
+CLASSES_SHOWN = [
+    ("", "All current classes"),
+    ("registration", "Registration groups and classes made here"),
+    ("teaching", "Teaching groups"),
+    ("archived", "Archived classes"),
+]
+
+
+class ClassFilterForm(forms.Form):
+    """Manage users' class list filters (GET): every field is optional. The year groups
+    and subjects offered are given (already read for the page), not queried again."""
+
+    classes = forms.ChoiceField(label="Show", choices=CLASSES_SHOWN, required=False)
+    year = forms.ChoiceField(label="Year group", required=False)
+    subject = forms.ChoiceField(label="Subject", required=False)
+
+    def __init__(
+        self, *args: Any, year_groups: list[YearGroup], subjects: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "Any"), *((str(y.pk), y.name) for y in year_groups)]  # type: ignore[attr-defined]
+        if subjects:
+            self.fields["subject"].choices = [("", "Any"), *((s, s) for s in subjects)]  # type: ignore[attr-defined]
+        else:
+            del self.fields["subject"]
+
+    def chosen(self) -> dict[str, str]:
+        """The filters chosen ("" for each one not chosen or not valid)."""
+        names = ("classes", "year", "subject")
+        if not self.is_bound:
+            return dict.fromkeys(names, "")
+        self.is_valid()  # a choice not offered (a year group since deleted) is left out
+        return {name: self.cleaned_data.get(name) or "" for name in names}
+
+
 STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "Active and archived")]
 GROUP_CHOICES = [("", "Pupils and staff"), ("pupils", "Pupils"), ("staff", "Staff")]
 

@@ -10,18 +10,58 @@ from users.models import ClassMembership, School, SchoolClass, User, YearGroup
 ACTIVE_MEMBER = Q(memberships__user__archived_at__isnull=True)
 
 
-def classes_with_counts(school: School, *, archived: bool = False) -> QuerySet[SchoolClass]:
-    """The school's classes with `pupil_count` and `teacher_count` (active accounts only)."""
+def classes_with_counts(
+    school: School,
+    *,
+    archived: bool = False,
+    kind: str = "",
+    year_group: str = "",
+    subject: str = "",
+) -> QuerySet[SchoolClass]:
+    """The school's classes with `pupil_count` and `teacher_count` (active accounts only):
+    registration groups (and classes made by hand) first, then teaching groups, each by
+    year group and name. `kind`, `year_group` (a year group's pk) and `subject` narrow
+    them; "" leaves them all."""
     pupils = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.PUPIL)
     teachers = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.TEACHER)
+    classes = SchoolClass.objects.filter(school=school, archived=archived)
+    if kind:
+        classes = classes.filter(kind=kind)
+    if year_group:
+        classes = classes.filter(year_group_id=int(year_group))
+    if subject:
+        classes = classes.filter(subject=subject)
     return (
-        SchoolClass.objects.filter(school=school, archived=archived)
-        .select_related("year_group")
+        classes.select_related("year_group")
         .annotate(
             pupil_count=Count("memberships", filter=pupils),
             teacher_count=Count("memberships", filter=teachers),
         )
-        .order_by(F("year_group__position").asc(nulls_last=True), "kind", "name")
+        .order_by("kind", F("year_group__position").asc(nulls_last=True), "name", "pk")
+    )
+
+
+def class_totals(school: School) -> dict[str, int]:
+    """Current registration and teaching groups, archived classes, and classes linked to
+    the MIS (by a sync), in one query."""
+    current = Q(archived=False)
+    totals: dict[str, int] = SchoolClass.objects.filter(school=school).aggregate(
+        registration=Count("pk", filter=current & Q(kind=SchoolClass.Kind.REGISTRATION)),
+        teaching=Count("pk", filter=current & Q(kind=SchoolClass.Kind.TEACHING)),
+        archived=Count("pk", filter=Q(archived=True)),
+        synced=Count("pk", filter=~Q(mis_id="")),
+    )
+    return totals
+
+
+def teaching_subjects(school: School) -> list[str]:
+    """The subjects of the school's current teaching groups, A to Z."""
+    return list(
+        SchoolClass.objects.filter(school=school, archived=False, kind=SchoolClass.Kind.TEACHING)
+        .exclude(subject="")
+        .values_list("subject", flat=True)
+        .distinct()
+        .order_by("subject")
     )
 
 

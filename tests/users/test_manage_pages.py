@@ -14,7 +14,7 @@ from tests.users.factories import SchoolClassFactory, UserFactory, YearGroupFact
 from users import crypto
 from users.credentials import hash_pupil_password
 from users.forms import CLASS_NAME_TAKEN, CLASS_RENAMED
-from users.models import ClassMembership, User
+from users.models import ClassMembership, SchoolClass, User
 from users.views.accounts import REACTIVATED
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +230,81 @@ def test_the_hint_to_name_classes_as_in_the_mis_goes_once_the_mis_is_synced(
     hand_made_class.mis_id = "RG-4ES"  # linked by a sync
     hand_made_class.save()
     assert "Before your first sync from your MIS" not in page_text(admin_page_client.get(url))
+
+
+def class_names(response):
+    return [school_class.name for school_class in response.context["classes"]]
+
+
+@pytest.fixture
+def secondary_classes(page_school, year4):
+    year7 = YearGroupFactory.create(school=page_school, code="7", name="Year 7", position=11)
+    for name in ("7X", "7Y"):
+        SchoolClassFactory.create(school=page_school, name=name, year_group=year7, mis_id=name)
+    teaching = {"kind": SchoolClass.Kind.TEACHING, "year_group": year7}
+    for name, subject in (
+        ("7X1/Ma", "Mathematics"),
+        ("7X2/Ma", "Mathematics"),
+        ("7X1/Sc", "Science"),
+    ):
+        SchoolClassFactory.create(
+            school=page_school, name=name, subject=subject, mis_id=name, **teaching
+        )
+    SchoolClassFactory.create(school=page_school, name="4 Old", year_group=year4, archived=True)
+    return year7
+
+
+def test_manage_users_lists_classes_a_page_at_a_time_registration_groups_first(
+    admin_page_client, secondary_classes, monkeypatch
+):
+    from users.views import classes
+
+    monkeypatch.setattr(classes, "CLASSES_PER_PAGE", 2)
+    url = reverse("users:manage", args=["oakfield"])
+    first = admin_page_client.get(url)
+    assert class_names(first) == ["7X", "7Y"]
+    assert '<a href="?page=2">Next page</a>' in first.content.decode()
+    assert "2 registration groups and 3 teaching groups." in page_text(first)
+    assert class_names(admin_page_client.get(url, {"page": "2"})) == ["7X1/Ma", "7X1/Sc"]
+    assert class_names(admin_page_client.get(url, {"page": "3"})) == ["7X2/Ma"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"classes": "registration"}, ["7X", "7Y"]),
+        ({"classes": "teaching"}, ["7X1/Ma", "7X1/Sc", "7X2/Ma"]),
+        ({"classes": "teaching", "subject": "Mathematics"}, ["7X1/Ma", "7X2/Ma"]),
+        ({"classes": "archived"}, ["4 Old"]),
+        ({"year": "year7"}, ["7X", "7Y", "7X1/Ma", "7X1/Sc", "7X2/Ma"]),
+        ({"year": "year4"}, []),
+    ],
+)
+def test_manage_users_narrows_the_classes_by_kind_year_and_subject(
+    admin_page_client, secondary_classes, year4, query, expected
+):
+    years = {"year7": secondary_classes.pk, "year4": year4.pk}
+    if "year" in query:
+        query = {**query, "year": years[query["year"]]}
+    response = admin_page_client.get(reverse("users:manage", args=["oakfield"]), query)
+    assert class_names(response) == expected
+    assert "Clear filters" in page_text(response)
+
+
+def test_another_schools_year_group_is_not_a_class_filter(
+    admin_page_client, secondary_classes, other_school
+):
+    foreign = YearGroupFactory.create(school=other_school, code="7", name="Year 7")
+    response = admin_page_client.get(
+        reverse("users:manage", args=["oakfield"]), {"year": foreign.pk}
+    )
+    assert len(class_names(response)) == 5  # an unknown choice filters nothing
+
+
+def test_a_school_with_a_page_of_registration_groups_gets_no_class_filters(
+    admin_page_client, hand_made_class
+):
+    response = admin_page_client.get(reverse("users:manage", args=["oakfield"]))
+    assert class_names(response) == ["Class 4"]
+    assert "Show classes" not in page_text(response)
+    assert "Pages of classes" not in page_text(response)
