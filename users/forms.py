@@ -42,18 +42,16 @@ CLASSES_SHOWN = [
 
 
 class ClassFilterForm(forms.Form):
-    """Manage users' class list filters (GET): every field is optional. The year groups
-    and subjects offered are given (already read for the page), not queried again."""
+    """Manage users' class list filters (GET): every field is optional. The subjects
+    offered are given (already read for the page), not queried again. (No year group:
+    teaching groups have none; a name such as "7X" finds a year's groups.)"""
 
     classes = forms.ChoiceField(label="Show", choices=CLASSES_SHOWN, required=False)
-    year = forms.ChoiceField(label="Year group", required=False)
+    name = forms.CharField(label="Class name", required=False, max_length=100)
     subject = forms.ChoiceField(label="Subject", required=False)
 
-    def __init__(
-        self, *args: Any, year_groups: list[YearGroup], subjects: list[str], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, subjects: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", "Any"), *((str(y.pk), y.name) for y in year_groups)]  # type: ignore[attr-defined]
         if subjects:
             self.fields["subject"].choices = [("", "Any"), *((s, s) for s in subjects)]  # type: ignore[attr-defined]
         else:
@@ -61,11 +59,11 @@ class ClassFilterForm(forms.Form):
 
     def chosen(self) -> dict[str, str]:
         """The filters chosen ("" for each one not chosen or not valid)."""
-        names = ("classes", "year", "subject")
+        names = ("classes", "name", "subject")
         if not self.is_bound:
             return dict.fromkeys(names, "")
-        self.is_valid()  # a choice not offered (a year group since deleted) is left out
-        return {name: self.cleaned_data.get(name) or "" for name in names}
+        self.is_valid()  # a choice not offered (a subject no class has now) is left out
+        return {name: (self.cleaned_data.get(name) or "").strip() for name in names}
 
 
 STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "Active and archived")]

@@ -15,20 +15,20 @@ def classes_with_counts(
     *,
     archived: bool = False,
     kind: str = "",
-    year_group: str = "",
+    name: str = "",
     subject: str = "",
 ) -> QuerySet[SchoolClass]:
     """The school's classes with `pupil_count` and `teacher_count` (active accounts only):
     registration groups (and classes made by hand) first, then teaching groups, each by
-    year group and name. `kind`, `year_group` (a year group's pk) and `subject` narrow
-    them; "" leaves them all."""
+    year group and name. `kind`, `name` (any part of it) and `subject` narrow them; ""
+    leaves them all."""
     pupils = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.PUPIL)
     teachers = ACTIVE_MEMBER & Q(memberships__role=ClassMembership.Role.TEACHER)
     classes = SchoolClass.objects.filter(school=school, archived=archived)
     if kind:
         classes = classes.filter(kind=kind)
-    if year_group:
-        classes = classes.filter(year_group_id=int(year_group))
+    if name:
+        classes = classes.filter(name__icontains=name)
     if subject:
         classes = classes.filter(subject=subject)
     return (

@@ -171,7 +171,9 @@ class SubjectsForm(forms.Form):
         for index, subject in enumerate(self.subjects):
             chosen = [g.mis_id for g in subject.groups if g.mis_id in saved]
             self.fields[f"all_{index}"] = forms.BooleanField(
-                label=f"Select all {subject.name} groups", required=False
+                label=f"Select all {subject.name} groups",
+                required=False,
+                initial=len(chosen) == len(subject.groups),
             )
             self.fields[f"subject_{index}"] = forms.MultipleChoiceField(
                 label=f"{subject.name} groups",

@@ -78,7 +78,7 @@ def boxes(response) -> list[tuple[str, str, bool]]:
 
 def test_each_subjects_groups_are_listed_in_number_order_ticked_as_saved(browser, school, run):
     settings = sync_settings_of(school)
-    settings.subject_groups = ["TG-72"]
+    settings.subject_groups = ["TG-72", "TG-S1"]
     settings.save()
 
     response = to_subjects(browser, run)
@@ -87,13 +87,18 @@ def test_each_subjects_groups_are_listed_in_number_order_ticked_as_saved(browser
         ("subjects-subject_0", "TG-71", False),
         ("subjects-subject_0", "TG-72", True),
         ("subjects-subject_0", "TG-10", False),
-        ("subjects-subject_1", "TG-S1", False),
+        ("subjects-subject_1", "TG-S1", True),
     ]
     text = page_text(response)
     assert "<label><input" in text  # every box inside its label
     assert "Select all Mathematics groups" in text
     assert "(1 of 3 chosen)" in text
-    assert "(0 of 1 chosen)" in text
+    assert "(1 of 1 chosen)" in text
+    # Every Science group was chosen: "Select all" says so (and Mathematics' does not).
+    assert re.findall(r'name="subjects-all_(\d)" id="[^"]+"( checked)?', text) == [
+        ("0", ""),
+        ("1", " checked"),
+    ]
     # Partly chosen: Mathematics is shown open, to see which; Science stays folded.
     assert re.findall(r'<details class="subject-groups"( open)?>', text) == [" open", ""]
 

@@ -24,22 +24,21 @@ CLASSES_PER_PAGE = 50
 
 class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
     """The school's totals, its classes a page at a time (a secondary school has well
-    over a thousand teaching groups), narrowed by kind, year group or subject, and its
+    over a thousand teaching groups), narrowed by kind, name or subject, and its
     year groups."""
 
     template_name = "users/manage.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        year_groups = list(selectors.year_groups_with_counts(self.school))
         totals = selectors.class_totals(self.school)
         subjects = selectors.teaching_subjects(self.school) if totals["teaching"] else []
-        form = ClassFilterForm(self.request.GET or None, year_groups=year_groups, subjects=subjects)
+        form = ClassFilterForm(self.request.GET or None, subjects=subjects)
         chosen = form.chosen()
         classes = selectors.classes_with_counts(
             self.school,
             archived=chosen["classes"] == "archived",
             kind=chosen["classes"] if chosen["classes"] != "archived" else "",
-            year_group=chosen["year"],
+            name=chosen["name"],
             subject=chosen["subject"],
         )
         page = Paginator(classes, CLASSES_PER_PAGE).get_page(self.request.GET.get("page"))
@@ -53,7 +52,7 @@ class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
             "filtered": any(chosen.values()),
             # Filters are worth their room once there is more than a page or a second kind.
             "offer_filters": totals["teaching"] or page.has_other_pages() or any(chosen.values()),
-            "year_groups": year_groups,
+            "year_groups": selectors.year_groups_with_counts(self.school),
             "totals": selectors.account_totals(self.school),
             # Classes come from the MIS once a sync has run: no more naming them by hand.
             "synced": bool(totals["synced"]),
