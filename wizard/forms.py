@@ -149,7 +149,7 @@ class SubjectChoices:
     def boxes(self) -> SafeString:
         """A labelled box per group, as HTML. Built here rather than by Django's
         CheckboxSelectMultiple, which renders a template per option, or by a template
-        loop (six variables per option): for a secondary school's 1,500 groups, both
+        loop (six variables per option): for 2,400 groups of an 8,000-pupil school, both
         cost most of the page's time."""
         return format_html_join(
             "\n",
