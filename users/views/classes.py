@@ -34,18 +34,19 @@ class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
         subjects = selectors.teaching_subjects(self.school) if totals["teaching"] else []
         form = ClassFilterForm(self.request.GET or None, subjects=subjects)
         chosen = form.chosen()
-        classes = selectors.classes_with_counts(
+        classes = selectors.classes_matching(
             self.school,
             archived=chosen["classes"] == "archived",
             kind=chosen["classes"] if chosen["classes"] != "archived" else "",
             name=chosen["name"],
             subject=chosen["subject"],
         )
-        page = Paginator(classes, CLASSES_PER_PAGE).get_page(self.request.GET.get("page"))
+        pks = classes.values_list("pk", flat=True)
+        page = Paginator(pks, CLASSES_PER_PAGE).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),
             "form": form,
-            "classes": page,
+            "classes": selectors.classes_counted(list(page.object_list)),
             "page": page,
             "class_totals": totals,
             "show_archived": chosen["classes"] == "archived",
