@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 
 from users import credentials
 from users.models import School, SchoolClass, User, YearGroup
@@ -86,9 +87,20 @@ class AccountFilterForm(forms.Form):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].queryset = YearGroup.objects.filter(school=school)  # type: ignore[attr-defined]
-        self.fields["school_class"].queryset = SchoolClass.objects.filter(  # type: ignore[attr-defined]
-            school=school, archived=False
+        self.fields["school_class"].queryset = _classes_offered(  # type: ignore[attr-defined]
+            school, str(self.data.get("school_class", ""))
         )
+
+
+def _classes_offered(school: School, chosen: str) -> QuerySet[SchoolClass]:
+    """The Accounts page's class choices: the school's current registration groups (and
+    classes made by hand), and the class chosen, which may be a teaching group (Manage
+    users links each class's pupils here). Not every teaching group: a secondary school
+    has thousands, which made the page grow with the school."""
+    offered = Q(kind=SchoolClass.Kind.REGISTRATION)
+    if chosen.isdigit():
+        offered |= Q(pk=int(chosen))
+    return SchoolClass.objects.filter(offered, school=school, archived=False)
 
 
 ROLE_REQUIRED = "Choose whether you are adding a pupil or a member of staff"

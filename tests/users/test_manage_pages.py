@@ -303,3 +303,20 @@ def test_a_school_with_a_page_of_registration_groups_gets_no_class_filters(
     assert class_names(response) == ["Class 4"]
     assert "Show classes" not in page_text(response)
     assert "Pages of classes" not in page_text(response)
+
+
+def test_the_accounts_class_filter_offers_registration_groups_and_the_class_chosen(
+    admin_page_client, accounts, page_school
+):
+    maths = SchoolClassFactory.create(
+        school=page_school, name="7X1/Ma", kind=SchoolClass.Kind.TEACHING, mis_id="TG-1"
+    )
+    url = reverse("users:accounts", args=["oakfield"])
+    first = admin_page_client.get(url)
+    assert "Class 4" in page_text(first)
+    assert "7X1/Ma" not in page_text(first)  # not every teaching group of the school
+    join(accounts, maths)
+    # Manage users links a teaching group's pupils here: it is offered, and it filters.
+    response = admin_page_client.get(url, {"school_class": maths.pk})
+    assert listed(response) == ["AdaL"]
+    assert f'<option value="{maths.pk}" selected>7X1/Ma</option>' in page_text(response)
