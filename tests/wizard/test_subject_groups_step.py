@@ -23,6 +23,7 @@ GROUPS = [  # (MIS id, name, subject, pupils), deliberately not in number order
     ("TG-10", "10X1/Ma", "Mathematics", "101,102"),
     ("TG-72", "7X2/Ma", "Mathematics", "103"),
     ("TG-71", "7X1/Ma", "Mathematics", "104"),
+    ("TG-73", "7X3/Ma <i>\"&'", "Mathematics", "101"),  # a name with markup in it
     ("TG-S1", "7X1/Sc", "Science", "105,106"),
 ]
 
@@ -86,13 +87,16 @@ def test_each_subjects_groups_are_listed_in_number_order_ticked_as_saved(browser
     assert boxes(response) == [
         ("subjects-subject_0", "TG-71", False),
         ("subjects-subject_0", "TG-72", True),
+        ("subjects-subject_0", "TG-73", False),
         ("subjects-subject_0", "TG-10", False),
         ("subjects-subject_1", "TG-S1", True),
     ]
     text = page_text(response)
     assert "<label><input" in text  # every box inside its label
     assert "Select all Mathematics groups" in text
-    assert "(1 of 3 chosen)" in text
+    assert "(1 of 4 chosen)" in text
+    html = response.content.decode()
+    assert "> 7X3/Ma &lt;i&gt;&quot;&amp;&#x27; (1 pupil)</label>" in html  # escaped
     assert "(1 of 1 chosen)" in text
     # Every Science group was chosen: "Select all" says so (and Mathematics' does not).
     assert re.findall(r'name="subjects-all_(\d)" id="[^"]+"( checked)?', text) == [

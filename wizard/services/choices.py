@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import islice
 
 from misclient.snapshot import GROUP_TEACHING, MisGroup, MisPupil, MisSnapshot, MisStaff
@@ -39,26 +40,37 @@ class Subject:
 
 @dataclass
 class RunChoices:
-    """The choices one run's wizard offers, and the school's saved ones."""
+    """The choices one run's wizard offers, and the school's saved ones. The sample names
+    and the year groups are worked out when a step first asks for them: the subject
+    groups step needs neither (nor 8,000 pupils counted by year)."""
 
     saved: SyncSettings
-    pupil_names: list[tuple[str, str]] = field(default_factory=list)
-    staff_names: list[tuple[str, str]] = field(default_factory=list)
-    years: list[MisYear] = field(default_factory=list)
     subjects: list[Subject] = field(default_factory=list)
+    run: SyncRun | None = None
+    snapshot: MisSnapshot | None = None
 
     @classmethod
     def of(cls, run: SyncRun) -> RunChoices:
         snapshot = run_snapshot(run)
         saved = sync_settings_of(run.school)
-        teachers = (person for person in snapshot.staff if person.is_teacher)
-        return cls(
-            saved=saved,
-            pupil_names=_new_people(run, Role.PUPIL) or _first_on_roll(snapshot.pupils),
-            staff_names=_new_people(run, Role.STAFF) or _first_on_roll(teachers),
-            years=_years(snapshot, saved),
-            subjects=_subjects(snapshot),
-        )
+        return cls(saved=saved, subjects=_subjects(snapshot), run=run, snapshot=snapshot)
+
+    @cached_property
+    def pupil_names(self) -> list[tuple[str, str]]:
+        if self.run is None or self.snapshot is None:
+            return []
+        return _new_people(self.run, Role.PUPIL) or _first_on_roll(self.snapshot.pupils)
+
+    @cached_property
+    def staff_names(self) -> list[tuple[str, str]]:
+        if self.run is None or self.snapshot is None:
+            return []
+        teachers = (person for person in self.snapshot.staff if person.is_teacher)
+        return _new_people(self.run, Role.STAFF) or _first_on_roll(teachers)
+
+    @cached_property
+    def years(self) -> list[MisYear]:
+        return _years(self.snapshot, self.saved) if self.snapshot is not None else []
 
     def nc_years(self, mapping: dict[str, str]) -> list[tuple[str, str, int]]:
         """(NC code, its name, pupils) of every NC year `mapping` gives the MIS's years."""
