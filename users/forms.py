@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 
 from users import credentials
 from users.models import School, SchoolClass, User, YearGroup
@@ -33,6 +34,39 @@ class ClassRenameForm(forms.ModelForm[SchoolClass]):
         return name
 
 
+CLASSES_SHOWN = [
+    ("", "All current classes"),
+    ("registration", "Form classes and classes made here"),
+    ("teaching", "Subject classes"),
+    ("archived", "Archived classes"),
+]
+
+
+class ClassFilterForm(forms.Form):
+    """Manage users' class list filters (GET): every field is optional. The subjects
+    offered are given (already read for the page), not queried again. (No year group:
+    teaching groups have none; a name such as "7X" finds a year's groups.)"""
+
+    classes = forms.ChoiceField(label="Show", choices=CLASSES_SHOWN, required=False)
+    name = forms.CharField(label="Class name", required=False, max_length=100)
+    subject = forms.ChoiceField(label="Subject", required=False)
+
+    def __init__(self, *args: Any, subjects: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if subjects:
+            self.fields["subject"].choices = [("", "Any"), *((s, s) for s in subjects)]  # type: ignore[attr-defined]
+        else:
+            del self.fields["subject"]
+
+    def chosen(self) -> dict[str, str]:
+        """The filters chosen ("" for each one not chosen or not valid)."""
+        names = ("classes", "name", "subject")
+        if not self.is_bound:
+            return dict.fromkeys(names, "")
+        self.is_valid()  # a choice not offered (a subject no class has now) is left out
+        return {name: (self.cleaned_data.get(name) or "").strip() for name in names}
+
+
 STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "Active and archived")]
 GROUP_CHOICES = [("", "Pupils and staff"), ("pupils", "Pupils"), ("staff", "Staff")]
 
@@ -53,9 +87,20 @@ class AccountFilterForm(forms.Form):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].queryset = YearGroup.objects.filter(school=school)  # type: ignore[attr-defined]
-        self.fields["school_class"].queryset = SchoolClass.objects.filter(  # type: ignore[attr-defined]
-            school=school, archived=False
+        self.fields["school_class"].queryset = _classes_offered(  # type: ignore[attr-defined]
+            school, str(self.data.get("school_class", ""))
         )
+
+
+def _classes_offered(school: School, chosen: str) -> QuerySet[SchoolClass]:
+    """The Accounts page's class choices: the school's current registration groups (and
+    classes made by hand), and the class chosen, which may be a teaching group (Manage
+    users links each class's pupils here). Not every teaching group: a secondary school
+    has thousands, which made the page grow with the school."""
+    offered = Q(kind=SchoolClass.Kind.REGISTRATION)
+    if chosen.isdigit():
+        offered |= Q(pk=int(chosen))
+    return SchoolClass.objects.filter(offered, school=school, archived=False)
 
 
 ROLE_REQUIRED = "Choose whether you are adding a pupil or a member of staff"

@@ -177,6 +177,7 @@ def page_urls(school: School, applied: SyncRun, planned: SyncRun) -> dict[str, s
         "admin class": reverse("admin:users_schoolclass_change", args=[a_class]),
         "admin memberships": reverse("admin:users_classmembership_changelist"),
         "manage users": reverse("users:manage", args=[slug]),
+        "manage users, p. 2": reverse("users:manage", args=[slug]) + "?classes=teaching&page=2",
         "accounts": reverse("users:accounts", args=[slug]),
         "account": reverse("users:account", args=[slug, pupil.pk]),
         "class": reverse("users:class", args=[slug, a_class]),

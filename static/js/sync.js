@@ -50,14 +50,27 @@
     form.addEventListener("change", changed);
   }
 
-  // Subject groups: "Select all" ticks (or clears) every group of its subject.
+  // Subject groups: "Select all" ticks (or clears) every group of its subject; a group
+  // cleared clears "Select all" (which would otherwise import it anyway); the count of
+  // groups chosen follows the boxes.
   document.querySelectorAll(".subject").forEach(function (section) {
-    var all = section.querySelector("input[name$='-all_'], input[name*='-all_']");
+    var all = section.querySelector("input[name*='-all_']");
+    var count = section.querySelector(".chosen-count");
+    var boxes = section.querySelectorAll("input[name*='-subject_']");
     if (!all) { return; }
+    var recount = function () {
+      if (!count) { return; }
+      var chosen = section.querySelectorAll("input[name*='-subject_']:checked").length;
+      count.textContent = "(" + chosen + " of " + count.dataset.total + " chosen)";
+    };
     all.addEventListener("change", function () {
-      section.querySelectorAll("input[name*='-subject_']").forEach(function (box) {
-        box.checked = all.checked;
-      });
+      boxes.forEach(function (box) { box.checked = all.checked; });
+      recount();
+    });
+    section.addEventListener("change", function (event) {
+      if (event.target === all) { return; }
+      if (!event.target.checked) { all.checked = false; }
+      recount();
     });
   });
 

@@ -187,3 +187,35 @@ def test_a_class_page_without_javascript(page_without_javascript: Page, live_ser
     page.get_by_label("Class name").fill("4 Oak")
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("4 Oak")
+
+
+def test_a_school_with_teaching_groups_finds_its_classes_by_subject_and_name(
+    page: Page, live_server, school, monkeypatch
+):
+    from users.views import classes
+
+    monkeypatch.setattr(classes, "CLASSES_PER_PAGE", 3)
+    teaching = {"school": school, "kind": SchoolClass.Kind.TEACHING}
+    for name, subject in (
+        ("5X1/Ma", "Mathematics"),
+        ("5X2/Ma", "Mathematics"),
+        ("5X1/Sc", "Science"),
+    ):
+        SchoolClassFactory.create(name=name, subject=subject, mis_id=name, **teaching)
+    sign_in(page, live_server)
+    expect(page.get_by_text("2 form classes and 3 subject classes.")).to_be_visible()
+    expect(page.locator("#class-list tbody tr")).to_have_count(3)  # a page of them
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("#class-list")).to_contain_text("5X2/Ma")
+    check_page(page, "16-manage-users-page-2")
+
+    page.get_by_label("Show", exact=True).select_option(label="Subject classes")
+    page.get_by_label("Subject", exact=True).select_option("Mathematics")
+    page.get_by_label("Class name", exact=True).fill("X2")
+    page.get_by_role("button", name="Show classes").click()
+    expect(page.get_by_text("1 class shown")).to_be_visible()
+    expect(page.locator("#class-list tbody tr")).to_have_count(1)
+    expect(page.locator("#class-list")).to_contain_text("5X2/Ma")
+    check_page(page, "17-manage-users-filtered")
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.locator("#class-list tbody tr")).to_have_count(3)

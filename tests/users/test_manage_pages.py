@@ -268,3 +268,93 @@ def test_a_class_page_names_its_kind_in_the_schools_words(admin_page_client, pag
         kinds[school_class.name] = content
     assert "<dt>Kind</dt><dd>Form class</dd>" in kinds["4ES"]
     assert "<dt>Kind</dt><dd>Subject class (Maths)</dd>" in kinds["9M1"]
+
+
+def class_names(response):
+    return [school_class.name for school_class in response.context["classes"]]
+
+
+@pytest.fixture
+def secondary_classes(page_school, year4):
+    year7 = YearGroupFactory.create(school=page_school, code="7", name="Year 7", position=11)
+    for name in ("7X", "7Y"):
+        SchoolClassFactory.create(school=page_school, name=name, year_group=year7, mis_id=name)
+    teaching = {"kind": SchoolClass.Kind.TEACHING}  # teaching groups have no year group
+    for name, subject in (
+        ("7X1/Ma", "Mathematics"),
+        ("7X2/Ma", "Mathematics"),
+        ("7X1/Sc", "Science"),
+    ):
+        SchoolClassFactory.create(
+            school=page_school, name=name, subject=subject, mis_id=name, **teaching
+        )
+    SchoolClassFactory.create(school=page_school, name="4 Old", year_group=year4, archived=True)
+    return year7
+
+
+def test_manage_users_lists_classes_a_page_at_a_time_registration_groups_first(
+    admin_page_client, secondary_classes, monkeypatch
+):
+    from users.views import classes
+
+    monkeypatch.setattr(classes, "CLASSES_PER_PAGE", 2)
+    url = reverse("users:manage", args=["oakfield"])
+    first = admin_page_client.get(url)
+    assert class_names(first) == ["7X", "7Y"]
+    assert '<a href="?page=2">Next page</a>' in first.content.decode()
+    assert "2 form classes and 3 subject classes." in page_text(first)
+    assert class_names(admin_page_client.get(url, {"page": "2"})) == ["7X1/Ma", "7X1/Sc"]
+    assert class_names(admin_page_client.get(url, {"page": "3"})) == ["7X2/Ma"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"classes": "registration"}, ["7X", "7Y"]),
+        ({"classes": "teaching"}, ["7X1/Ma", "7X1/Sc", "7X2/Ma"]),
+        ({"classes": "teaching", "subject": "Mathematics"}, ["7X1/Ma", "7X2/Ma"]),
+        ({"classes": "archived"}, ["4 Old"]),
+        ({"name": " 7x "}, ["7X", "7X1/Ma", "7X1/Sc", "7X2/Ma"]),
+        ({"name": "7X1", "classes": "teaching"}, ["7X1/Ma", "7X1/Sc"]),
+        ({"name": "Oak"}, []),
+    ],
+)
+def test_manage_users_narrows_the_classes_by_kind_name_and_subject(
+    admin_page_client, secondary_classes, query, expected
+):
+    response = admin_page_client.get(reverse("users:manage", args=["oakfield"]), query)
+    assert class_names(response) == expected
+    assert "Clear filters" in page_text(response)
+
+
+def test_a_subject_no_class_has_filters_nothing(admin_page_client, secondary_classes):
+    response = admin_page_client.get(
+        reverse("users:manage", args=["oakfield"]), {"subject": "Astrology"}
+    )
+    assert len(class_names(response)) == 5
+
+
+def test_a_school_with_a_page_of_registration_groups_gets_no_class_filters(
+    admin_page_client, hand_made_class
+):
+    response = admin_page_client.get(reverse("users:manage", args=["oakfield"]))
+    assert class_names(response) == ["Class 4"]
+    assert "Show classes" not in page_text(response)
+    assert "Pages of classes" not in page_text(response)
+
+
+def test_the_accounts_class_filter_offers_registration_groups_and_the_class_chosen(
+    admin_page_client, accounts, page_school
+):
+    maths = SchoolClassFactory.create(
+        school=page_school, name="7X1/Ma", kind=SchoolClass.Kind.TEACHING, mis_id="TG-1"
+    )
+    url = reverse("users:accounts", args=["oakfield"])
+    first = admin_page_client.get(url)
+    assert "Class 4" in page_text(first)
+    assert "7X1/Ma" not in page_text(first)  # not every teaching group of the school
+    join(accounts, maths)
+    # Manage users links a teaching group's pupils here: it is offered, and it filters.
+    response = admin_page_client.get(url, {"school_class": maths.pk})
+    assert listed(response) == ["AdaL"]
+    assert f'<option value="{maths.pk}" selected>7X1/Ma</option>' in page_text(response)

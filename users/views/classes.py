@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -15,23 +16,47 @@ from django.views.generic import TemplateView, UpdateView
 
 from users import selectors, services
 from users.access import SchoolAdminRequiredMixin
-from users.forms import CLASS_RENAMED, ClassRenameForm
+from users.forms import CLASS_RENAMED, ClassFilterForm, ClassRenameForm
 from users.models import ClassMembership, SchoolClass
+
+CLASSES_PER_PAGE = 50
 
 
 class ManageUsersView(SchoolAdminRequiredMixin, TemplateView):
+    """The school's totals, its classes a page at a time (a secondary school has well
+    over a thousand teaching groups), narrowed by kind, name or subject, and its
+    year groups."""
+
     template_name = "users/manage.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        show_archived = self.request.GET.get("classes") == "archived"
+        totals = selectors.class_totals(self.school)
+        subjects = selectors.teaching_subjects(self.school) if totals["teaching"] else []
+        form = ClassFilterForm(self.request.GET or None, subjects=subjects)
+        chosen = form.chosen()
+        classes = selectors.classes_matching(
+            self.school,
+            archived=chosen["classes"] == "archived",
+            kind=chosen["classes"] if chosen["classes"] != "archived" else "",
+            name=chosen["name"],
+            subject=chosen["subject"],
+        )
+        pks = classes.values_list("pk", flat=True)
+        page = Paginator(pks, CLASSES_PER_PAGE).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),
-            "classes": selectors.classes_with_counts(self.school, archived=show_archived),
-            "show_archived": show_archived,
+            "form": form,
+            "classes": selectors.classes_counted(list(page.object_list)),
+            "page": page,
+            "class_totals": totals,
+            "show_archived": chosen["classes"] == "archived",
+            "filtered": any(chosen.values()),
+            # Filters are worth their room once there is more than a page or a second kind.
+            "offer_filters": totals["teaching"] or page.has_other_pages() or any(chosen.values()),
             "year_groups": selectors.year_groups_with_counts(self.school),
             "totals": selectors.account_totals(self.school),
             # Classes come from the MIS once a sync has run: no more naming them by hand.
-            "synced": SchoolClass.objects.filter(school=self.school).exclude(mis_id="").exists(),
+            "synced": bool(totals["synced"]),
         }
 
 

@@ -4,10 +4,14 @@ groups by subject, and the school's saved choices to start from."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 
-from misclient.snapshot import GROUP_TEACHING, MisGroup, MisSnapshot
+from misclient.snapshot import GROUP_TEACHING, MisGroup, MisPupil, MisSnapshot, MisStaff
 from users.credentials import default_password_format
 from users.usernames import UsernameAllocator
 from users.vocabulary import Role
@@ -36,29 +40,37 @@ class Subject:
 
 @dataclass
 class RunChoices:
-    """The choices one run's wizard offers, and the school's saved ones."""
+    """The choices one run's wizard offers, and the school's saved ones. The sample names
+    and the year groups are worked out when a step first asks for them: the subject
+    groups step needs neither (nor 8,000 pupils counted by year)."""
 
     saved: SyncSettings
-    pupil_names: list[tuple[str, str]] = field(default_factory=list)
-    staff_names: list[tuple[str, str]] = field(default_factory=list)
-    years: list[MisYear] = field(default_factory=list)
     subjects: list[Subject] = field(default_factory=list)
+    run: SyncRun | None = None
+    snapshot: MisSnapshot | None = None
 
     @classmethod
     def of(cls, run: SyncRun) -> RunChoices:
         snapshot = run_snapshot(run)
         saved = sync_settings_of(run.school)
-        pupils = [(p.forename, p.surname) for p in snapshot.pupils if on_roll(p.status)]
-        staff = [
-            (s.forename, s.surname) for s in snapshot.staff if on_roll(s.status) and s.is_teacher
-        ]
-        return cls(
-            saved=saved,
-            pupil_names=_new_people(run, Role.PUPIL) or pupils[:SAMPLES],
-            staff_names=_new_people(run, Role.STAFF) or staff[:SAMPLES],
-            years=_years(snapshot, saved),
-            subjects=_subjects(snapshot),
-        )
+        return cls(saved=saved, subjects=_subjects(snapshot), run=run, snapshot=snapshot)
+
+    @cached_property
+    def pupil_names(self) -> list[tuple[str, str]]:
+        if self.run is None or self.snapshot is None:
+            return []
+        return _new_people(self.run, Role.PUPIL) or _first_on_roll(self.snapshot.pupils)
+
+    @cached_property
+    def staff_names(self) -> list[tuple[str, str]]:
+        if self.run is None or self.snapshot is None:
+            return []
+        teachers = (person for person in self.snapshot.staff if person.is_teacher)
+        return _new_people(self.run, Role.STAFF) or _first_on_roll(teachers)
+
+    @cached_property
+    def years(self) -> list[MisYear]:
+        return _years(self.snapshot, self.saved) if self.snapshot is not None else []
 
     def nc_years(self, mapping: dict[str, str]) -> list[tuple[str, str, int]]:
         """(NC code, its name, pupils) of every NC year `mapping` gives the MIS's years."""
@@ -83,6 +95,12 @@ def _new_people(run: SyncRun, role: Role) -> list[tuple[str, str]]:
     return [(line.planned.get("forename", ""), line.planned.get("surname", "")) for line in lines]
 
 
+def _first_on_roll(people: Iterable[MisPupil | MisStaff]) -> list[tuple[str, str]]:
+    """(forename, surname) of the first people on roll (without reading all 8,000)."""
+    on = (person for person in people if on_roll(person.status))
+    return [(person.forename, person.surname) for person in islice(on, SAMPLES)]
+
+
 def _years(snapshot: MisSnapshot, saved: SyncSettings) -> list[MisYear]:
     counts = Counter(year_key(p.year_group) for p in snapshot.pupils if on_roll(p.status))
     counts.pop("", None)
@@ -98,9 +116,18 @@ def _subjects(snapshot: MisSnapshot) -> list[Subject]:
             subject = group.subject_name or group.subject_code or "Other"
             by_subject.setdefault(subject, []).append(group)
     return [
-        Subject(name, tuple(sorted(groups, key=lambda g: g.name)))
+        Subject(name, tuple(sorted(groups, key=lambda g: _in_number_order(g.name))))
         for name, groups in sorted(by_subject.items())
     ]
+
+
+def _in_number_order(name: str) -> tuple[str | int, ...]:
+    """A sort key that puts "7X1/Ma" before "10X1/Ma" and "9A2" before "9A10": every
+    other part of re.split's answer is a run of digits."""
+    return tuple(
+        int(part) if index % 2 else part.casefold()
+        for index, part in enumerate(re.split(r"(\d+)", name))
+    )
 
 
 def username_examples(
