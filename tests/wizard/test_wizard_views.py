@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.fixtures_pages import page_text
@@ -461,3 +462,26 @@ def test_finish_in_a_second_tab_shows_what_became_of_the_sync(
     assert again.redirect_chain[-1][0] == reverse("wizard:run", args=[run.school.slug, run.pk])
     assert steps.NOT_READY in page_text(again)
     assert "This field is required" not in page_text(again)
+
+
+def test_finish_in_a_session_without_the_choices_says_so_and_changes_nothing(
+    school, browser, admin
+):
+    run = sync_prepare(school=school)
+    walk_to_summary(browser, run)
+    # Signed in again in another browser: the summary shows, the answers stayed behind.
+    client = Client()
+    client.force_login(admin)
+    summary = client.get(step_url(run, "summary"))
+    response = client.post(
+        step_url(run, "summary"),
+        {
+            f"sync_{run.pk}-current_step": "summary",
+            "summary-fingerprint": summary.context["form"].initial["fingerprint"],
+        },
+        follow=True,
+    )
+    assert steps.CHOICES_NOT_KEPT in page_text(response)
+    assert response.context["wizard"]["steps"].current == "usernames"
+    run.refresh_from_db()
+    assert run.status == Status.PLANNED

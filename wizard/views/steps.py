@@ -72,6 +72,10 @@ CHANGED_SINCE = (
     "of your answers, another sync or a change by hand). Check them below, then finish."
 )
 NOT_READY = "This sync is not waiting for your choices any more."
+CHOICES_NOT_KEPT = (
+    "Your choices for this sync were not kept (you signed out, or opened it in another "
+    "browser), so nothing has been changed: check each step again, then finish."
+)
 ANSWERS = ("duplicate_", "resolve_all", "confirm_brake")  # the summary's own answers
 
 
@@ -327,6 +331,16 @@ class SyncWizard(SchoolAdminRequiredMixin, NamedUrlSessionWizardView):
                 messages.error(self.request, str(error))
         self._finished = True
         return redirect(run_url(self.run))
+
+    def render_revalidation_failure(
+        self, failed_step: str, form: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # Finish checks every step's answers again; a step with none was never answered
+        # in this session (the wizard keeps its answers in the session).
+        if self.storage.get_step_data(failed_step) is None:
+            messages.warning(self.request, CHOICES_NOT_KEPT)
+        response: HttpResponse = super().render_revalidation_failure(failed_step, form, **kwargs)
+        return response
 
     def render_done(self, form: Any, **kwargs: Any) -> HttpResponse:
         # As formtools' own (every step validated again, then done), except that the
