@@ -1,6 +1,7 @@
 """What a pupil's sign-in costs the database, step by step: a whole school signs in at the
 start of a lesson (bench_sign_in), so a query more on this path is a thousand more a
-minute. And the session it makes: written once, under a key of its own."""
+minute. And the session it makes: written once, under a key of its own. Meanwhile the
+school's administrators browse their pages (an account's page here)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,11 @@ def test_a_made_up_session_key_is_not_the_one_signed_in(client, pin_pupil, page_
     assert Session.objects.get(session_key=after).get_decoded()["_auth_user_id"] == str(
         pin_pupil.pk
     )
+
+
+def test_an_accounts_page_looks_the_school_up_once(admin_page_client, pin_pupil, page_school):
+    page, sql = statements(
+        lambda: admin_page_client.get(reverse("users:account", args=["oakfield", pin_pupil.pk]))
+    )
+    assert "Username" in page.content.decode()
+    assert len([s for s in sql if 'FROM "users_school"' in s]) == 1, sql
