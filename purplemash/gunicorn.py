@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import ssl
+from collections.abc import Callable
+from typing import Any
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -35,3 +38,17 @@ accesslog = "-"
 errorlog = "-"
 certfile = os.environ.get("TLS_CERTFILE") or None
 keyfile = os.environ.get("TLS_KEYFILE") or None
+
+_tls_contexts: list[ssl.SSLContext] = []
+
+
+def ssl_context(
+    conf: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]
+) -> ssl.SSLContext:
+    """One TLS context per worker process, made at its first connection. gunicorn's
+    default makes a new one for every connection, reading the certificate and key files
+    again: a millisecond of CPU for each new device, when a whole school signs in at once.
+    (A renewed certificate is read when the workers restart, e.g. on `kill -HUP`.)"""
+    if not _tls_contexts:
+        _tls_contexts.append(default_ssl_context_factory())
+    return _tls_contexts[0]

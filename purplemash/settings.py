@@ -114,6 +114,8 @@ PASSWORD_HASHERS = [
     "users.credentials.PupilPasswordHasher",  # generated pupil passwords: see its docstring
 ]
 LOGIN_URL = "admin:login"
+# Database sessions that a sign-in on a new device writes once, not three times.
+SESSION_ENGINE = "purplemash.sessions"
 # Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): no
 # address of ours is sent to other sites, no page may be framed, no file is sniffed into
 # another type. The Content-Security-Policy is purplemash/security.py's.

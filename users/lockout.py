@@ -138,16 +138,22 @@ def record(
 ) -> None:
     """Records a try; after the ACCOUNT_FAILURE_LIMITth wrong one, locks the login."""
     key, now = login_key(username), timezone.now()
+    attempt = SignInAttempt(
+        school=school,
+        username=key,
+        account=account or _account(school, key),
+        ip_address=address,
+        outcome=outcome,
+        at=now,
+    )
+    if outcome != Outcome.WRONG:
+        # One row, nothing to count: no transaction to open (a whole school signing in
+        # makes a thousand of these in a minute).
+        attempt.save()
+        return
     with transaction.atomic():
-        SignInAttempt.objects.create(
-            school=school,
-            username=key,
-            account=account or _account(school, key),
-            ip_address=address,
-            outcome=outcome,
-            at=now,
-        )
-        if outcome == Outcome.WRONG and _wrong_tries(school, key) >= ACCOUNT_FAILURE_LIMIT:
+        attempt.save()
+        if _wrong_tries(school, key) >= ACCOUNT_FAILURE_LIMIT:
             AccountLock.objects.create(
                 school=school,
                 username=key,

@@ -55,6 +55,12 @@ class AccountDetailView(SchoolAdminRequiredMixin, DetailView[User]):
     def get_queryset(self) -> QuerySet[User]:
         return User.objects.filter(school=self.school).select_related("year_group")
 
+    def get_object(self, queryset: QuerySet[User] | None = None) -> User:
+        account = super().get_object(queryset)
+        # The school it was found in: the page's lock check then needs no query for it.
+        account.school = self.school
+        return account
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         account: User = self.object
         return {

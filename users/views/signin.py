@@ -107,17 +107,17 @@ class SignInView(View):
             form = PasswordForm(request.POST)
             if not form.is_valid():
                 return self._password_step(username, form)
-            return self._try(username, form.cleaned_data["password"], pad=False)
+            return self._try(username, form.cleaned_data["password"])
         length = pin_length(self.school, username)
         if "pin" in request.POST and length and "use_password" not in request.POST:
             pin = self._pin_so_far(length)
             if len(pin) < length:
-                return self._pad_step(username, pin)
-            return self._try(username, pin, pad=True)
+                return self._pad_step(username, length, pin)
+            return self._try(username, pin, pad_length=length)
         if refused := lockout.refusal(self.school, username, lockout.client_address(request)):
             return self._username_step(username_form, error=refused)
         if length and "use_password" not in request.POST:
-            return self._pad_step(username)
+            return self._pad_step(username, length)
         return self._password_step(username, PasswordForm())
 
     def _pin_so_far(self, length: int) -> str:
@@ -129,15 +129,17 @@ class SignInView(View):
             pin += tap
         return pin[:length]
 
-    def _try(self, username: str, secret: str, *, pad: bool) -> HttpResponse:
-        """Checks `secret` unless the login is locked or the address throttled, records
-        the try, and signs in or says why not."""
+    def _try(self, username: str, secret: str, *, pad_length: int = 0) -> HttpResponse:
+        """Checks `secret` (from a pad of `pad_length` pictures, or 0: typed) unless the
+        login is locked or the address throttled, records the try, and signs in or says
+        why not."""
         address = lockout.client_address(self.request)
         Outcome = SignInAttempt.Outcome
         if refused := lockout.refusal(self.school, username, address):
             outcome = Outcome.THROTTLED if refused == lockout.THROTTLED else Outcome.LOCKED
             lockout.record(self.school, username, address, outcome)
             return self._username_step(UsernameForm({"username": username}), error=refused)
+        pad = pad_length > 0
         user = authenticate(
             self.request, username=username, password=secret, school=self.school, pad=pad
         )
@@ -146,11 +148,11 @@ class SignInView(View):
             if locked := lockout.refusal(self.school, username, address):
                 return self._username_step(UsernameForm({"username": username}), error=locked)
             if pad:
-                return self._pad_step(username, error=PICTURES_WRONG)
+                return self._pad_step(username, pad_length, error=PICTURES_WRONG)
             return self._password_step(username, PasswordForm(), error=SIGN_IN_FAILED)
         lockout.record(self.school, username, address, Outcome.SIGNED_IN, account=user)
         login(self.request, user)
-        return redirect(self._next() or landing_page(user))
+        return redirect(self._next() or landing_page(user, self.school))
 
     def _username_step(self, form: UsernameForm, error: str = "") -> HttpResponse:
         if error:
@@ -161,8 +163,7 @@ class SignInView(View):
     def _password_step(self, username: str, form: PasswordForm, error: str = "") -> HttpResponse:
         return self._render("password", form=form, username=username, error=error)
 
-    def _pad_step(self, username: str, pin: str = "", error: str = "") -> HttpResponse:
-        length = pin_length(self.school, username)
+    def _pad_step(self, username: str, length: int, pin: str = "", error: str = "") -> HttpResponse:
         return self._render(
             "pad",
             username=username,
@@ -185,12 +186,12 @@ class SignInView(View):
         return wanted if safe else ""
 
 
-def landing_page(user: User) -> str:
-    """Where `user` goes after signing in: administrators manage users, others their home."""
-    assert user.school is not None
+def landing_page(user: User, school: School) -> str:
+    """Where `user`, who has just signed in at `school`, goes: administrators manage
+    users, others their home."""
     if user.role == User.Role.ADMIN:
-        return reverse("users:manage", args=[user.school.slug])
-    return reverse("users:home", args=[user.school.slug])
+        return reverse("users:manage", args=[school.slug])
+    return reverse("users:home", args=[school.slug])
 
 
 class SignOutView(View):
