@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from users import lockout
 from users.services import mark_active
 
 from .models import (
@@ -23,6 +26,37 @@ from .models import (
 )
 
 USERNAME_TAKEN_AT_SCHOOL = "This school already has an account with this username."
+SUPPORT_LOCKED = "This login is locked for 15 minutes after five wrong tries."
+SUPPORT_THROTTLED = (
+    "Too many wrong tries from this computer or network: wait 15 minutes and try again."
+)
+
+
+class SupportSignInForm(AdminAuthenticationForm):
+    """Django admin's sign-in, guarded as the schools' sign-in pages are (users/lockout.py):
+    five wrong tries lock a login for 15 minutes, thirty from one address throttle it.
+    Support staff can read every school, so their password is the one most worth guessing."""
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        address = lockout.client_address(self.request) if self.request else None
+        Outcome = SignInAttempt.Outcome
+        if refused := lockout.refusal(None, username, address):
+            throttled = refused == lockout.THROTTLED
+            lockout.record(
+                None, username, address, Outcome.THROTTLED if throttled else Outcome.LOCKED
+            )
+            raise ValidationError(SUPPORT_THROTTLED if throttled else SUPPORT_LOCKED, code="locked")
+        try:
+            data = super().clean()
+        except ValidationError:
+            lockout.record(None, username, address, Outcome.WRONG)
+            raise
+        lockout.record(None, username, address, Outcome.SIGNED_IN, account=self.get_user())
+        return data
+
+
+admin.site.login_form = SupportSignInForm
 
 
 class SchoolUserCreationForm(AdminUserCreationForm):

@@ -12,6 +12,8 @@ PupilPasswordHasher), so what protects a pupil is that nobody can try many PINs:
 
 A login is counted by the username typed, whether or not an account has it: an unknown
 username locks exactly as a real one does, so the lock says nothing about existence.
+Django admin's sign-in (support staff, users/admin.py) is guarded the same way, its logins
+and tries recorded with no school.
 
 Why not django-axes: it has one failure limit for every lockout parameter (an address
 would be locked after as few wrong tries as an account, which would lock out a whole
@@ -99,7 +101,7 @@ def _trusted_networks(
     ]
 
 
-def current_lock(school: School, username: str) -> AccountLock | None:
+def current_lock(school: School | None, username: str) -> AccountLock | None:
     return (
         AccountLock.objects.filter(
             school=school,
@@ -120,7 +122,7 @@ def address_throttled(address: str | None) -> bool:
     return wrong.count() >= ADDRESS_FAILURE_LIMIT
 
 
-def refusal(school: School, username: str, address: str | None) -> str:
+def refusal(school: School | None, username: str, address: str | None) -> str:
     """The message refusing a try before any password is checked, or "" to go on."""
     if address_throttled(address):
         return THROTTLED
@@ -130,7 +132,7 @@ def refusal(school: School, username: str, address: str | None) -> str:
 
 
 def record(
-    school: School,
+    school: School | None,
     username: str,
     address: str | None,
     outcome: str,
@@ -163,7 +165,7 @@ def record(
             )
 
 
-def _wrong_tries(school: School, key: str) -> int:
+def _wrong_tries(school: School | None, key: str) -> int:
     """Wrong tries since the last of: LOCK_MINUTES ago, the last sign-in, the last unlock."""
     starts = [timezone.now() - timedelta(minutes=LOCK_MINUTES)]
     attempts = SignInAttempt.objects.filter(school=school, username=key)
@@ -174,7 +176,7 @@ def _wrong_tries(school: School, key: str) -> int:
     return attempts.filter(outcome=Outcome.WRONG, at__gt=max(starts)).count()
 
 
-def _last_unlock(school: School, key: str) -> datetime | None:
+def _last_unlock(school: School | None, key: str) -> datetime | None:
     lock = (
         AccountLock.objects.filter(school=school, username=key, unlocked_at__isnull=False)
         .order_by("-unlocked_at")
@@ -183,7 +185,7 @@ def _last_unlock(school: School, key: str) -> datetime | None:
     return lock.unlocked_at if lock else None
 
 
-def _account(school: School, key: str) -> User | None:
+def _account(school: School | None, key: str) -> User | None:
     return User.objects.filter(school=school, username__iexact=key).first()
 
 

@@ -221,9 +221,10 @@ class ClassMembership(models.Model):
 
 
 class SignInAttempt(models.Model):
-    """One try at a school's sign-in page: users/lockout.py counts the wrong ones per
-    username and per address. The username is kept as typed (lower case) even when no
-    account has it, so that unknown usernames lock exactly as real ones do."""
+    """One try at a school's sign-in page, or at Django admin's (no school): users/lockout.py
+    counts the wrong ones per username and per address. The username is kept as typed
+    (lower case) even when no account has it, so that unknown usernames lock exactly as
+    real ones do."""
 
     class Outcome(models.TextChoices):
         SIGNED_IN = "signed_in", "Signed in"
@@ -231,7 +232,10 @@ class SignInAttempt(models.Model):
         LOCKED = "locked", "Refused: login locked"
         THROTTLED = "throttled", "Refused: too many wrong tries from this address"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    # None: Django admin's sign-in (support staff belong to no school).
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     username = models.CharField(max_length=150)
     account = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -254,7 +258,10 @@ class SignInAttempt(models.Model):
 class AccountLock(models.Model):
     """A login (school and username) refused until `until`, or until someone unlocks it."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    # None: a login of Django admin's sign-in.
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     username = models.CharField(max_length=150)
     account = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="locks"
