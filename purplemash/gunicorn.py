@@ -36,6 +36,10 @@ timeout = 60
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
+# No control socket (gunicornc, unused here): by default every gunicorn of a user shares
+# one at ~/.gunicorn/gunicorn.ctl, so a second server (the load test beside bin/serve)
+# takes the first one's, and a container's user may have no home to put it in.
+control_socket_disable = True
 certfile = os.environ.get("TLS_CERTFILE") or None
 keyfile = os.environ.get("TLS_KEYFILE") or None
 
