@@ -256,6 +256,9 @@ GROUPCALL_TEST_REGISTRATION = env_bool("GROUPCALL_TEST_REGISTRATION", default=Fa
 GROUPCALL_DEMO_CONSENT_URL = env_str("GROUPCALL_DEMO_CONSENT_URL", "")
 # Days a sync run keeps the MIS data it read (names, ids, groups), then forgets it.
 SNAPSHOT_RETENTION_DAYS = env_int("SNAPSHOT_RETENTION_DAYS", 30)
+# Threads hashing a sync's new pupils' passwords, 0 for one per core. A server that runs
+# as many sync worker processes as it has cores (a trust's schools overnight) may set 1.
+SYNC_HASHING_THREADS = env_int("SYNC_HASHING_THREADS", 0)
 
 # The proxies in front of the app (addresses or networks, "*" for any), trusted to say in
 # X-Forwarded-For whom a request came from: the sign-in throttle counts wrong tries per

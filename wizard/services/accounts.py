@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from users import crypto
@@ -95,9 +96,10 @@ def new_accounts(
 
 
 def passwords_hashed(passwords: list[str]) -> list[str]:
-    """The passwords' hashes, on every core: hashing is most of a first sync's apply and
-    hashlib's PBKDF2 lets other threads run meanwhile."""
-    workers = min(HASHING_THREADS, max(1, len(passwords) // 50))
+    """The passwords' hashes, on every core (settings.SYNC_HASHING_THREADS): hashing is
+    most of a first sync's apply and hashlib's PBKDF2 lets other threads run meanwhile."""
+    threads = settings.SYNC_HASHING_THREADS or HASHING_THREADS
+    workers = min(threads, max(1, len(passwords) // 50))
     if workers == 1:
         return [hash_pupil_password(password) for password in passwords]
     chunks = [passwords[n::workers] for n in range(workers)]
