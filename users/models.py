@@ -231,6 +231,8 @@ class SignInAttempt(models.Model):
         WRONG = "wrong", "Wrong password or PIN"
         LOCKED = "locked", "Refused: login locked"
         THROTTLED = "throttled", "Refused: too many wrong tries from this address"
+        # Not a try: a "forgotten password" email sent (users/views/activation.py limits them).
+        EMAILED = "emailed", "Emailed a link to set a password"
 
     # None: Django admin's sign-in (support staff belong to no school).
     school = models.ForeignKey(

@@ -226,3 +226,29 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(client, page_schoo
         response = client.post(url, {"email": address}, follow=True)
         assert "Check your email" in page_text(response)
     assert mail.outbox == []
+
+
+def test_forgotten_password_emails_are_limited_per_person_and_per_address(client, page_school):
+    from users.views.activation import EMAILS_PER_ADDRESS, EMAILS_PER_PERSON
+
+    UserFactory.create(
+        school=page_school, role=User.Role.STAFF, username="EStone", email="estone@school.example"
+    )
+    url = reverse("users:forgotten_password", args=["oakfield"])
+    for _ in range(EMAILS_PER_PERSON + 2):
+        response = client.post(url, {"email": "estone@school.example"}, follow=True)
+        assert "Check your email" in page_text(response)  # the same answer every time
+    assert len(mail.outbox) == EMAILS_PER_PERSON
+
+    # One machine asking for many people's links is held up too, whoever they are.
+    mail.outbox.clear()
+    for n in range(EMAILS_PER_ADDRESS + 2):
+        UserFactory.create(
+            school=page_school, role=User.Role.STAFF, username=f"T{n}", email=f"t{n}@school.example"
+        )
+        client.post(url, {"email": f"t{n}@school.example"}, REMOTE_ADDR="10.0.0.9")
+    assert len(mail.outbox) == EMAILS_PER_ADDRESS
+    assert (
+        client.post(url, {"email": "t0@school.example"}, REMOTE_ADDR="10.0.0.8").status_code == 302
+    )
+    assert len(mail.outbox) == EMAILS_PER_ADDRESS + 1

@@ -10,6 +10,7 @@ not activated yet and send the email again, to one or to all.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,12 +20,13 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
-from users import activation, selectors
+from users import activation, lockout, selectors
 from users.access import SchoolAdminRequiredMixin
-from users.models import School, User
+from users.models import School, SignInAttempt, User
 
 LINK_EXPIRED = (
     "This link has expired. Links to set your password work for 3 days: we can email you a new one."
@@ -144,20 +146,44 @@ class ActivationResendView(SchoolAdminRequiredMixin, View):
         return wanted if ok and url_has_allowed_host_and_scheme(wanted, None) else ""
 
 
+# The form is open to anyone: it must not become a way to fill someone's inbox, nor to
+# send the school's mail server thousands of emails. In any hour a member of staff gets
+# at most EMAILS_PER_PERSON of its emails, and one address may have at most
+# EMAILS_PER_ADDRESS sent; beyond that the page says the same and nothing is sent.
+EMAILS_PER_PERSON = 3
+EMAILS_PER_ADDRESS = 10
+EMAIL_WINDOW = timedelta(hours=1)
+
+
 class ForgottenPasswordForm(PasswordResetForm):
     """Django's form, for one school's staff: pupils' passwords are given by their
     teachers. Staff who never activated get the same link: it sets a first password."""
 
-    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School, address: str | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.school = school
+        self.school, self.address = school, address
         self.fields["email"].label = "Your email address at school"
 
     def get_users(self, email: str) -> Iterator[User]:
+        emailed = SignInAttempt.objects.filter(
+            outcome=SignInAttempt.Outcome.EMAILED, at__gt=timezone.now() - EMAIL_WINDOW
+        )
+        if self.address and emailed.filter(ip_address=self.address).count() >= EMAILS_PER_ADDRESS:
+            return
         staff = User.objects.filter(
             school=self.school, email__iexact=email, is_active=True, archived_at__isnull=True
         ).exclude(role=User.Role.PUPIL)
-        return iter(staff)
+        for person in staff:
+            if emailed.filter(account=person).count() >= EMAILS_PER_PERSON:
+                continue
+            SignInAttempt.objects.create(
+                school=self.school,
+                username=lockout.login_key(person.username),
+                account=person,
+                ip_address=self.address,
+                outcome=SignInAttempt.Outcome.EMAILED,
+            )
+            yield person
 
 
 class ForgottenPasswordView(auth_views.PasswordResetView):
@@ -175,7 +201,8 @@ class ForgottenPasswordView(auth_views.PasswordResetView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "school": self.school}
+        address = lockout.client_address(self.request)
+        return {**super().get_form_kwargs(), "school": self.school, "address": address}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "school": self.school}
