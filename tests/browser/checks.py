@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from playwright.sync_api import Page, ViewportSize
 
+from tests.fixtures_pages import PASSWORD
+
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
 NARROW = ViewportSize(width=320, height=640)
@@ -51,3 +53,19 @@ def assert_accessible(page: Page, name: str) -> None:
         if v["impact"] in BLOCKING
     ]
     assert not blocking, f"axe on {name}:\n" + "\n".join(blocking)
+
+
+def sign_in(
+    page: Page,
+    live_server,
+    *,
+    slug: str = "oakfield",
+    username: str = "AlexA",
+    password: str = PASSWORD,
+) -> None:
+    """Signs in on a school's sign-in page as a person does: the username, then the password."""
+    page.goto(f"{live_server.url}/s/{slug}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

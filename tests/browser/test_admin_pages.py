@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.checks import check_page
-from tests.fixtures_pages import PASSWORD
+from tests.browser.checks import check_page, sign_in
 from tests.users.factories import SchoolClassFactory, SchoolFactory, UserFactory, YearGroupFactory
 from users.models import ClassMembership, School, SchoolClass, User
 from users.views.signin import SIGN_IN_FAILED
@@ -58,14 +57,6 @@ def school(settings, fake_xod) -> School:
     )
     ClassMembership.objects.create(user=teacher, school_class=hand_made, role="teacher")
     return school
-
-
-def sign_in(page: Page, live_server, password: str = PASSWORD) -> None:
-    page.goto(f"{live_server.url}/s/oakfield/")
-    page.get_by_label("Username").fill("AlexA")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_an_administrator_manages_users_and_connects(page: Page, live_server, school, fake_xod):

@@ -12,8 +12,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.checks import check_page
-from tests.fixtures_pages import PASSWORD
+from tests.browser.checks import check_page, sign_in
 from tests.users.factories import SchoolFactory, UserFactory
 from tests.wizard.school_data import small_school
 from users.models import School, User
@@ -53,14 +52,6 @@ def school(settings, live_server, fake_xod) -> School:
         school=school, role=User.Role.ADMIN, forename="Alex", surname="Admin", username="AlexA"
     )
     return school
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/s/oakfield/")
-    page.get_by_label("Username").fill("AlexA")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_an_administrator_sets_up_groupcall_then_starts_the_wizard(

@@ -11,8 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.checks import NARROW, check_page
-from tests.fixtures_pages import PASSWORD
+from tests.browser.checks import NARROW, check_page, sign_in
 from tests.users.factories import SchoolClassFactory, SchoolFactory, UserFactory, YearGroupFactory
 from tests.wizard.school_data import SECRET, pupil, small_school
 from users.models import ClassMembership, School, User
@@ -36,14 +35,6 @@ def school() -> School:
         school=school, role=User.Role.STAFF, forename="Sam", surname="Office", username="SOffice"
     )
     return school
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/s/oakfield/")
-    page.get_by_label("Username").fill("AlexA")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_staff_card_leaves_out_year_group_and_classes(page: Page, live_server, school):

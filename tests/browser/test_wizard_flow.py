@@ -13,9 +13,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.checks import check_page
+from tests.browser.checks import check_page, sign_in
 from tests.browser.conftest import TABLET
-from tests.fixtures_pages import PASSWORD
 from tests.users.factories import SchoolClassFactory, SchoolFactory, UserFactory
 from tests.wizard.school_data import SECRET, SchoolData, small_school
 from users.models import School, SchoolClass, User
@@ -63,14 +62,6 @@ def school(settings, fake_xod) -> School:
     UserFactory.create(school=school, username="zoe", forename="Zoe", surname="OBrien")
     UserFactory.create(school=school, username="amiraj", forename="Amira", surname="Jones")
     return school
-
-
-def sign_in(page: Page, live_server, slug: str = "oakfield", username: str = "AlexA") -> None:
-    page.goto(f"{live_server.url}/s/{slug}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def start_the_wizard(page: Page) -> None:
