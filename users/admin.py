@@ -41,12 +41,9 @@ class SupportSignInForm(AdminAuthenticationForm):
         username = str(self.cleaned_data.get("username") or "")
         address = lockout.client_address(self.request) if self.request else None
         Outcome = SignInAttempt.Outcome
-        if refused := lockout.refusal(None, username, address):
-            throttled = refused == lockout.THROTTLED
-            lockout.record(
-                None, username, address, Outcome.THROTTLED if throttled else Outcome.LOCKED
-            )
-            raise ValidationError(SUPPORT_THROTTLED if throttled else SUPPORT_LOCKED, code="locked")
+        if refused := lockout.refusal_recorded(None, username, address):
+            words = SUPPORT_THROTTLED if refused == lockout.THROTTLED else SUPPORT_LOCKED
+            raise ValidationError(words, code="locked")
         try:
             data = super().clean()
         except ValidationError:

@@ -66,28 +66,28 @@ def client_address(request: HttpRequest) -> str | None:
     may be made up; a header that is not a list of addresses is ignored."""
     peer = request.META.get("REMOTE_ADDR") or None
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if peer is None or not forwarded or not _is_address(peer) or not _trusted_proxy(peer):
+    if peer is None or not forwarded or not _trusted_proxy(_address(peer)):
         return peer
-    hops = [hop.strip() for hop in forwarded.split(",")]
-    if not all(_is_address(hop) for hop in hops):
+    hops = [_address(hop.strip()) for hop in forwarded.split(",")]
+    if None in hops:
         return peer
-    for hop in reversed(hops):
-        if not _trusted_proxy(hop):
-            return hop
-    return hops[0]
+    nearest = next((hop for hop in reversed(hops) if not _trusted_proxy(hop)), hops[0])
+    return str(nearest)
 
 
-def _is_address(text: str) -> bool:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address(text: str) -> Address | None:
     try:
-        ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def _trusted_proxy(address: str) -> bool:
-    return any(
-        network == "*" or ipaddress.ip_address(address) in network
+def _trusted_proxy(address: Address | None) -> bool:
+    return address is not None and any(
+        network == "*" or address in network
         for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES))
     )
 
@@ -129,6 +129,15 @@ def refusal(school: School | None, username: str, address: str | None) -> str:
     if current_lock(school, username):
         return LOCKED
     return ""
+
+
+def refusal_recorded(school: School | None, username: str, address: str | None) -> str:
+    """As `refusal`; a refused try is recorded (locked, or throttled)."""
+    refused = refusal(school, username, address)
+    if refused:
+        outcome = Outcome.THROTTLED if refused == THROTTLED else Outcome.LOCKED
+        record(school, username, address, outcome)
+    return refused
 
 
 def record(

@@ -135,9 +135,7 @@ class SignInView(View):
         why not."""
         address = lockout.client_address(self.request)
         Outcome = SignInAttempt.Outcome
-        if refused := lockout.refusal(self.school, username, address):
-            outcome = Outcome.THROTTLED if refused == lockout.THROTTLED else Outcome.LOCKED
-            lockout.record(self.school, username, address, outcome)
+        if refused := lockout.refusal_recorded(self.school, username, address):
             return self._username_step(UsernameForm({"username": username}), error=refused)
         pad = pad_length > 0
         user = authenticate(
