@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from users.models import ClassMembership, School, SchoolClass, User
 from wizard.models import NotDuplicate, SyncRun, SyncSettings
-from wizard.planner.fields import ACCOUNT_FIELDS
+from wizard.planner.fields import ACCOUNT_FIELDS, AccountField
 from wizard.planner.types import MIS_SOURCE, Category, LocalAccount, LocalClass, PlanSettings
 
 
@@ -22,29 +22,27 @@ def local_accounts(school: School) -> list[LocalAccount]:
     for user_id, class_id in memberships:
         class_ids[user_id].add(class_id)
     read = [field for field in ACCOUNT_FIELDS if field.local]
-    names = [field.local for field in read]
-    # A looked-up value (a year group's code) is None when there is none: the planner says "".
-    blank_none = [bool(field.lookup) for field in read]
-    rows = User.objects.filter(school=school).values_list(
+    rows = User.objects.filter(school=school).values(
         "id", "role", "username", "archived_at", *[field.read_as for field in read]
     )
     return [
         LocalAccount(
-            id=id_,
-            role=role,
-            username=username,
-            archived=archived_at is not None,
-            class_ids=frozenset(class_ids[id_]),
-            **_local_values(names, blank_none, values),
+            id=row["id"],
+            role=row["role"],
+            username=row["username"],
+            archived=row["archived_at"] is not None,
+            class_ids=frozenset(class_ids[row["id"]]),
+            **_local_fields(row, read),
         )
-        for id_, role, username, archived_at, *values in rows
+        for row in rows
     ]
 
 
-def _local_values(names: list[str], blank_none: list[bool], values: list[Any]) -> dict[str, Any]:
+def _local_fields(row: dict[str, Any], read: list[AccountField]) -> dict[str, Any]:
+    # A year group's code is None when the pupil has none: the planner says "".
     return {
-        name: (value or "") if blank else value
-        for name, blank, value in zip(names, blank_none, values, strict=True)
+        field.local: (row[field.read_as] or "") if field.lookup else row[field.read_as]
+        for field in read
     }
 
 
