@@ -157,15 +157,16 @@ def _plan_of(
     """The plan and its digest; raises the planner's ValueError."""
     accounts = selectors.local_accounts(run.school)
     classes = selectors.local_classes(run.school)
-    # A snapshot is known by its run and when it was read (it never changes after).
+    # A snapshot is known by its run and when it was read (it never changes after); one
+    # with no time of reading is not known, and its plan is not kept.
     inputs = (run.pk, run.fetched_at, settings, decisions, accounts, classes)
-    if run.fetched_at is not None:
-        for kept, plan, digest in _PLANNED:
-            if kept == inputs:
-                return plan, digest
+    keep = run.fetched_at is not None
+    found = next(((plan, digest) for kept, plan, digest in _PLANNED if kept == inputs), None)
+    if keep and found:
+        return found
     plan = build_plan(snapshot, accounts, settings, decisions, classes=classes)
     digest = plan_store.plan_digest(plan)
-    if run.fetched_at is not None:
+    if keep:
         _PLANNED.insert(0, (inputs, plan, digest))
         del _PLANNED[PLANS_KEPT:]
     return plan, digest
